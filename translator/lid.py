@@ -1,0 +1,130 @@
+"""A small local language identifier, restricted to the languages a profile pairs.
+
+Used when the transcription alone does not say which language was spoken (a
+paired profile with one shared input). It is deliberately simple and fast: the
+writing system first (Han, kana, Hangul, Cyrillic, Arabic...), then, for Latin
+scripts, frequent function words and letters that only some languages use. With
+two candidates, that is reliable on a sentence of a few words; with one word it may
+abstain (``None``), and the caller keeps its default.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        "the a an and or of to in on at is are was were be been it this that these those you i we he she "
+        "they my your our their his her with for from by not no yes do does did have has had will would "
+        "can could should what where when why how who which there here please thank thanks good morning "
+        "hello see two three four five".split()
+    ),
+    "es": frozenset(
+        "el la los las un una unos unas y o de del al en es son era fue ser estar está están esta este "
+        "estos estas que qué por para con sin no sí yo tú usted nosotros ellos mi tu su nuestro muy "
+        "dónde donde cuándo cómo como por qué quién hay aquí allí gracias buenos buenas días hola nos "
+        "vemos tres dos perfecto a lo le se me te".split()
+    ),
+    "fr": frozenset(
+        "le la les un une des et ou de du au aux en est sont était être que qui quoi pour avec sans ne "
+        "pas oui non je tu il elle nous vous ils mon ton son notre votre leur très où quand comment "
+        "pourquoi merci bonjour ce cette ces dans sur".split()
+    ),
+    "de": frozenset(
+        "der die das ein eine einen und oder von zu im in am ist sind war waren sein dass wer was wo "
+        "wann wie warum für mit ohne nicht ja nein ich du er sie wir ihr mein dein sein unser sehr "
+        "danke bitte guten morgen hallo auf den dem des".split()
+    ),
+    "it": frozenset(
+        "il lo la i gli le un una e o di del della in è sono era essere che chi cosa per con senza non "
+        "sì io tu lui lei noi voi loro mio tuo suo nostro molto dove quando come perché grazie buongiorno "
+        "ciao questo questa".split()
+    ),
+    "pt": frozenset(
+        "o a os as um uma e ou de do da dos das em no na é são era ser estar está que quem por para com "
+        "sem não sim eu tu você nós eles meu seu nosso muito onde quando como obrigado obrigada bom dia "
+        "olá isso este esta".split()
+    ),
+}
+
+_LETTER_HINTS: dict[str, str] = {"es": "ñ¿¡áíóú", "fr": "çèêàâùœë", "de": "äöüß", "pt": "ãõçâê", "it": "àèìòù"}
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    language: str | None
+    """The chosen candidate tag (as given), or None when the text does not say."""
+    confidence: float
+    """0 (no idea) to 1 (certain): the winner's share of the evidence."""
+
+
+def _primary(tag: str) -> str:
+    return tag.split("-")[0].lower()
+
+
+def _script_counts(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        name = unicodedata.name(ch, "")
+        if "HIRAGANA" in name or "KATAKANA" in name:
+            script = "ja"
+        elif "CJK" in name:
+            script = "han"
+        elif "HANGUL" in name:
+            script = "ko"
+        elif "CYRILLIC" in name:
+            script = "cyrillic"
+        elif "ARABIC" in name:
+            script = "ar"
+        elif "LATIN" in name:
+            script = "latin"
+        else:
+            script = "other"
+        counts[script] = counts.get(script, 0) + 1
+    return counts
+
+
+_SCRIPT_OF = {"zh": "han", "ja": "ja", "ko": "ko", "ru": "cyrillic", "uk": "cyrillic", "ar": "ar"}
+
+
+def identify(text: str, candidates: Iterable[str]) -> Guess:
+    """Which of ``candidates`` (BCP-47 tags) is ``text`` written in?"""
+    cands = list(dict.fromkeys(candidates))
+    if not cands:
+        return Guess(None, 0.0)
+    if len(cands) == 1:
+        return Guess(cands[0], 1.0)
+    scores = dict.fromkeys(cands, 0.0)
+    scripts = _script_counts(text)
+    for tag in cands:
+        lang = _primary(tag)
+        script = _SCRIPT_OF.get(lang, "latin")
+        n = scripts.get(script, 0)
+        if lang == "ja":
+            n += scripts.get("han", 0) // 2 if scripts.get("ja", 0) else 0
+        scores[tag] += 3.0 * n if script != "latin" else 0.0
+    if scripts.get("latin", 0):
+        words = [w.lower() for w in _WORD.findall(text)]
+        lowered = text.lower()
+        for tag in cands:
+            lang = _primary(tag)
+            if _SCRIPT_OF.get(lang, "latin") != "latin":
+                continue
+            stop = _STOPWORDS.get(lang, frozenset())
+            scores[tag] += sum(1.0 for w in words if w in stop)
+            scores[tag] += 1.5 * sum(lowered.count(c) for c in _LETTER_HINTS.get(lang, ""))
+            # Latin letters count a little for every Latin-script candidate against non-Latin ones.
+            scores[tag] += 0.2 * scripts["latin"]
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    total = sum(max(v, 0.0) for v in scores.values())
+    if top <= 0.05 or top - second < 0.5:
+        return Guess(None, 0.0 if total == 0 else top / total)
+    return Guess(best, top / total)

@@ -1,0 +1,327 @@
+"""Language-pair profiles: YAML → validated, frozen objects.
+
+A profile names the translation directions and how each one sounds, where its
+audio comes from and goes to, and how the service is asked to behave. Errors name
+the file, the line, the field path and what is allowed, in one line, and never
+show a traceback (``ProfileError``). The JSON Schema (``translator schema``) comes
+from the same models.
+
+Shapes that the profile supports, all with one ``directions`` list:
+
+* a pair, both ways, one shared input: ``en-US>es-ES`` and ``es-ES>en-US``;
+  each utterance is translated by the direction whose source was spoken;
+* one way: a single direction;
+* one to many: one source, several targets; every utterance goes to every target.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from translator.errors import ProfileError
+from translator.yamlpos import format_path, line_of, load_with_lines
+
+BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
+
+OPENAI_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar")
+
+DEFAULT_AZURE_VOICES = {
+    "en": "en-US-AvaNeural",
+    "es": "es-ES-ElviraNeural",
+    "zh": "zh-CN-XiaoxiaoNeural",
+    "fr": "fr-FR-DeniseNeural",
+    "de": "de-DE-KatjaNeural",
+    "it": "it-IT-ElsaNeural",
+    "ja": "ja-JP-NanamiNeural",
+    "pt": "pt-BR-FranciscaNeural",
+}
+
+_FORBIDDEN_SECRETS = {"key", "api_key", "api-key", "apikey", "token", "password", "secret"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _language(value: str) -> str:
+    if not BCP47.match(value):
+        raise ValueError(f"'{value}' is not a BCP-47 language tag such as en-US, es-ES or zh-CN")
+    return value
+
+
+Language = Annotated[str, Field(description="A BCP-47 language tag, e.g. en-US, es-ES, zh-CN")]
+
+
+class Service(_Model):
+    """Where and how to reach Voice Live. The key never lives here: see AZURE_COGNITIVE_SERVICES_KEY."""
+
+    endpoint: str | None = Field(
+        None, description="https://<resource>.services.ai.azure.com (default: $AZURE_COGNITIVE_SERVICES_ENDPOINT)"
+    )
+    model: str = Field("gpt-4o", min_length=1, description="Voice Live model, e.g. gpt-4o, gpt-realtime")
+    api_version: str = Field("2026-07-15", pattern=r"^(\d{4}-\d{2}-\d{2}(-preview)?|v1)$")
+    connect_timeout_s: float = Field(15.0, gt=0, le=120)
+
+
+class TurnDetection(_Model):
+    """How speech is cut into utterances.
+
+    ``client`` (the default) segments on this machine and commits each utterance
+    (manual turns on the wire); the server variants let Voice Live detect turns.
+    """
+
+    type: Literal[
+        "client", "server_vad", "azure_semantic_vad", "azure_semantic_vad_en", "azure_semantic_vad_multilingual"
+    ] = "client"
+    threshold: float = Field(0.5, ge=0.0, le=1.0, description="speech sensitivity; higher needs louder speech")
+    prefix_padding_ms: int = Field(300, ge=0, le=2000)
+    silence_duration_ms: int = Field(500, ge=100, le=5000)
+    speech_duration_ms: int = Field(120, ge=0, le=2000)
+    max_segment_ms: int | None = Field(
+        4000, ge=1500, le=60000, description="cut speech that runs on past this (null: never cut)"
+    )
+
+
+class Transcription(_Model):
+    model: str = Field("azure-speech", min_length=1)
+    phrase_list: tuple[str, ...] = ()
+    custom_speech: dict[str, str] | None = None
+
+
+class GlossaryEntry(_Model):
+    """A term translated a fixed way (``translation`` / per-target ``translations``) or kept as it is."""
+
+    term: str = Field(min_length=1)
+    translation: str | None = None
+    translations: dict[str, str] = Field(default_factory=dict)
+
+
+class AudioProcessing(_Model):
+    noise_suppression: bool = True
+    echo_cancellation: bool = False
+
+
+class AzureVoice(_Model):
+    type: Literal["azure-standard", "azure-custom", "azure-personal"]
+    name: str = Field(min_length=1)
+    endpoint_id: str | None = None
+    model: str | None = None
+    rate: str | None = None
+    pitch: str | None = None
+    volume: str | None = None
+    style: str | None = None
+    locale: str | None = None
+    temperature: float | None = Field(None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> AzureVoice:
+        if self.type == "azure-custom" and not self.endpoint_id:
+            raise ValueError("an azure-custom voice needs endpoint_id")
+        if self.type == "azure-personal" and not self.model:
+            raise ValueError("an azure-personal voice needs model (e.g. DragonLatestNeural)")
+        return self
+
+
+class Subtitles(_Model):
+    bilingual: Literal["off", "source-first", "translation-first"] = "off"
+    track: Literal["translation", "source", "both"] = "translation"
+    max_chars: int | None = Field(None, ge=10, le=120)
+    max_lines: int = Field(2, ge=1, le=4)
+    min_duration_ms: int = Field(1000, ge=0, le=10000)
+    max_cps: float | None = Field(None, gt=0, le=60)
+    profanity: Literal["raw", "mask", "remove"] = "raw"
+
+
+class Direction(_Model):
+    source: Language
+    target: Language
+    voice: str | AzureVoice | None = Field(None, description="an OpenAI voice name or an Azure voice object")
+    input: str | None = Field(None, description="this direction's own input (default: the profile's input)")
+    output: str | None = Field(None, description="output device: default, a name, an index, or none")
+    subtitles: tuple[str, ...] = Field((), description="subtitle files (.srt, .vtt, .jsonl) for this direction")
+    audio_out: str | None = Field(None, description="WAV file for this direction's translated speech")
+
+    _source = field_validator("source", "target")(_language)
+
+    @field_validator("voice")
+    @classmethod
+    def _voice(cls, value: str | AzureVoice | None) -> str | AzureVoice | None:
+        if isinstance(value, str) and value not in OPENAI_VOICES:
+            raise ValueError(
+                f"unknown OpenAI voice '{value}'; allowed: {', '.join(OPENAI_VOICES)}, "
+                "or an Azure voice object such as {type: azure-standard, name: es-ES-ElviraNeural}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _different(self) -> Direction:
+        if self.source == self.target:
+            raise ValueError(f"source and target are both {self.source}")
+        return self
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}>{self.target}"
+
+    def effective_voice(self) -> str | AzureVoice:
+        if self.voice is not None:
+            return self.voice
+        name = DEFAULT_AZURE_VOICES.get(self.target.split("-")[0])
+        return AzureVoice(type="azure-standard", name=name) if name else "alloy"
+
+
+class Profile(_Model):
+    """A language-pair profile (``configs/*.yaml``)."""
+
+    name: str = ""
+    service: Service = Field(default_factory=Service)
+    input: str = Field("mic", description="shared input: an audio file, mic, or mic:NAME_OR_INDEX")
+    output: str = Field("default", description="default output device for directions without their own")
+    directions: tuple[Direction, ...] = Field(min_length=1)
+    turn_detection: TurnDetection = Field(default_factory=TurnDetection)
+    transcription: Transcription = Field(default_factory=Transcription)
+    glossary: tuple[GlossaryEntry, ...] = ()
+    style: str | None = Field(None, description="register and style, e.g. 'formal, concise'")
+    audio_processing: AudioProcessing = Field(default_factory=AudioProcessing)
+    subtitles: Subtitles = Field(default_factory=Subtitles)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Profile:
+        keys = [d.key for d in self.directions]
+        for k in keys:
+            if keys.count(k) > 1:
+                raise ValueError(f"direction {k} is listed twice")
+        return self
+
+    def input_of(self, direction: Direction) -> str:
+        return direction.input or self.input
+
+    def output_of(self, direction: Direction) -> str:
+        return direction.output or self.output
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and validate a profile file. Raises ``ProfileError`` with one clear line."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError(f"{p}: no such profile file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProfileError(f"{p}: cannot read profile: {e.__class__.__name__}: {e}") from None
+    return parse_profile(text, str(p))
+
+
+def parse_profile(text: str, filename: str = "<profile>") -> Profile:
+    try:
+        data, lines = load_with_lines(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ProfileError(f"{filename}{where}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{filename}:1: a profile is a YAML mapping with at least 'directions'")
+    _refuse_secrets(data, filename, lines)
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as e:
+        raise ProfileError(_describe(e, filename, lines)) from None
+
+
+def _refuse_secrets(data: Any, filename: str, lines: dict[Any, int], path: tuple[str | int, ...] = ()) -> None:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(k, str) and k.lower() in _FORBIDDEN_SECRETS:
+                where = line_of(lines, (*path, k))
+                raise ProfileError(
+                    f"{filename}:{where}: {format_path((*path, k))}: keys never live in a profile; "
+                    "set AZURE_COGNITIVE_SERVICES_KEY or use Entra ID (DefaultAzureCredential)"
+                )
+            _refuse_secrets(v, filename, lines, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            _refuse_secrets(v, filename, lines, (*path, i))
+
+
+_TYPE_MISMATCH = {"string_type", "dict_type", "model_type", "model_attributes_type", "literal_error"}
+
+
+def _describe(error: ValidationError, filename: str, lines: dict[Any, int]) -> str:
+    problems = [(_field_path(e["loc"], e["type"]), e) for e in error.errors()]
+    # A container also complains when one of its items failed; the item's error says more.
+    problems = [
+        (p, e) for p, e in problems if not any(len(q) > len(p) and q[: len(p)] == p for q, _ in problems)
+    ] or problems
+    # A union reports one error per branch; the branch that matched the input's shape
+    # (the deepest error that is not a plain type mismatch) is the one worth showing.
+    first_path = problems[0][0]
+    same_field = [pe for pe in problems if pe[0][: len(first_path)] == first_path]
+    path, first = max(same_field, key=lambda pe: (pe[1]["type"] not in _TYPE_MISMATCH, len(pe[0])))
+    where = line_of(lines, path)
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        parent = _model_at(path[:-1])
+        allowed = ", ".join(parent.model_fields) if parent else ""
+        message = f"unknown field '{path[-1]}'" + (f"; allowed: {allowed}" if allowed else "")
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    others = {p for p, _ in problems if p[: len(first_path)] != first_path}
+    suffix = f" (and {len(others)} more problem{'s' if len(others) > 1 else ''})" if others else ""
+    location = f"{filename}:{where}" if where else filename
+    return f"{location}: {format_path(path)}: {message}{suffix}"
+
+
+def _field_path(loc: tuple[int | str, ...], kind: str) -> tuple[str | int, ...]:
+    # Drop pydantic's union-branch labels such as "str" or "AzureVoice" or "function-after[...]".
+    known = set(_all_field_names())
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        last_unknown_key = kind == "extra_forbidden" and i == len(loc) - 1
+        if isinstance(part, int) or part in known or last_unknown_key:
+            out.append(part)
+    return tuple(out)
+
+
+def _all_field_names() -> set[str]:
+    names: set[str] = set()
+    for model in (Profile, Service, TurnDetection, Transcription, GlossaryEntry, AudioProcessing, AzureVoice,
+                  Subtitles, Direction):
+        names.update(model.model_fields)
+    return names
+
+
+def _model_at(path: tuple[str | int, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Profile
+    for part in path:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = _model_of(field.annotation)
+    return model
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Profile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "translator language-pair profile"
+    return schema
