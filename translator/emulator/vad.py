@@ -15,7 +15,7 @@ How it decides (10 ms frames):
   gap over 100 ms; ``audio_start_ms`` is the first voiced frame minus
   ``prefix_padding_ms`` (never before the previous stop);
 - speech stops after ``silence_duration_ms`` without a voiced frame;
-  ``audio_end_ms`` is the end of the last voiced frame.
+  ``audio_end_ms`` includes that silence, as the service's does.
 
 A stream that *opens* in the middle of loud speech is heard only from its first
 pause on, because the floor starts at the first frame's level.
@@ -105,7 +105,7 @@ class EnergyVad:
             assert self._last_voiced is not None
             if (frame - self._last_voiced) * FRAME_MS >= s.silence_duration_ms:
                 self._speaking = False
-                self._last_stop_ms = self._ms(self._last_voiced + 1)
+                self._last_stop_ms = self._ms(frame + 1)
                 return VadEvent("stopped", self._last_stop_ms)
             return None
         if voiced:
