@@ -10,8 +10,18 @@ from __future__ import annotations
 from translator.profile import Direction, GlossaryEntry
 
 _NAMES = {
-    "en": "English", "es": "Spanish", "zh": "Chinese", "fr": "French", "de": "German", "it": "Italian",
-    "ja": "Japanese", "pt": "Portuguese", "ko": "Korean", "ru": "Russian", "ar": "Arabic", "nl": "Dutch",
+    "en": "English",
+    "es": "Spanish",
+    "zh": "Chinese",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "ja": "Japanese",
+    "pt": "Portuguese",
+    "ko": "Korean",
+    "ru": "Russian",
+    "ar": "Arabic",
+    "nl": "Dutch",
 }
 
 
@@ -19,7 +29,9 @@ def language_name(tag: str) -> str:
     return _NAMES.get(tag.split("-")[0].lower(), tag)
 
 
-def interpreter_instructions(direction: Direction, glossary: tuple[GlossaryEntry, ...], style: str | None) -> str:
+def interpreter_instructions(
+    direction: Direction, glossary: tuple[GlossaryEntry, ...], style: str | None
+) -> str:
     src, tgt = direction.source, direction.target
     lines = [
         f"You are a professional simultaneous interpreter from {language_name(src)} ({src}) "
@@ -47,7 +59,7 @@ def _glossary_lines(glossary: tuple[GlossaryEntry, ...], target: str) -> list[st
         rendering = entry.translations.get(target) or entry.translations.get(target.split("-")[0])
         rendering = rendering or entry.translation
         if rendering is None:
-            out.append(f"- \"{entry.term}\": keep as is, untranslated")
+            out.append(f'- "{entry.term}": keep as is, untranslated')
         else:
-            out.append(f"- \"{entry.term}\" → \"{rendering}\"")
+            out.append(f'- "{entry.term}" → "{rendering}"')
     return out

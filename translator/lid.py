@@ -50,7 +50,13 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     ),
 }
 
-_LETTER_HINTS: dict[str, str] = {"es": "ñ¿¡áíóú", "fr": "çèêàâùœë", "de": "äöüß", "pt": "ãõçâê", "it": "àèìòù"}
+_LETTER_HINTS: dict[str, str] = {
+    "es": "ñ¿¡áíóú",
+    "fr": "çèêàâùœë",
+    "de": "äöüß",
+    "pt": "ãõçâê",
+    "it": "àèìòù",
+}
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 

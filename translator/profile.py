@@ -61,7 +61,8 @@ class Service(_Model):
     """Where and how to reach Voice Live. The key never lives here: see AZURE_COGNITIVE_SERVICES_KEY."""
 
     endpoint: str | None = Field(
-        None, description="https://<resource>.services.ai.azure.com (default: $AZURE_COGNITIVE_SERVICES_ENDPOINT)"
+        None,
+        description="https://<resource>.services.ai.azure.com (default: $AZURE_COGNITIVE_SERVICES_ENDPOINT)",
     )
     model: str = Field("gpt-4o", min_length=1, description="Voice Live model, e.g. gpt-4o, gpt-realtime")
     api_version: str = Field("2026-07-15", pattern=r"^(\d{4}-\d{2}-\d{2}(-preview)?|v1)$")
@@ -76,9 +77,15 @@ class TurnDetection(_Model):
     """
 
     type: Literal[
-        "client", "server_vad", "azure_semantic_vad", "azure_semantic_vad_en", "azure_semantic_vad_multilingual"
+        "client",
+        "server_vad",
+        "azure_semantic_vad",
+        "azure_semantic_vad_en",
+        "azure_semantic_vad_multilingual",
     ] = "client"
-    threshold: float = Field(0.5, ge=0.0, le=1.0, description="speech sensitivity; higher needs louder speech")
+    threshold: float = Field(
+        0.5, ge=0.0, le=1.0, description="speech sensitivity; higher needs louder speech"
+    )
     prefix_padding_ms: int = Field(300, ge=0, le=2000)
     silence_duration_ms: int = Field(500, ge=100, le=5000)
     speech_duration_ms: int = Field(120, ge=0, le=2000)
@@ -136,6 +143,16 @@ class Subtitles(_Model):
     max_cps: float | None = Field(None, gt=0, le=60)
     profanity: Literal["raw", "mask", "remove"] = "raw"
 
+    @field_validator("bilingual", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted `off` as false and `on` as true.
+        if value is False:
+            return "off"
+        if value is True:
+            return "source-first"
+        return value
+
 
 class Direction(_Model):
     source: Language
@@ -143,7 +160,9 @@ class Direction(_Model):
     voice: str | AzureVoice | None = Field(None, description="an OpenAI voice name or an Azure voice object")
     input: str | None = Field(None, description="this direction's own input (default: the profile's input)")
     output: str | None = Field(None, description="output device: default, a name, an index, or none")
-    subtitles: tuple[str, ...] = Field((), description="subtitle files (.srt, .vtt, .jsonl) for this direction")
+    subtitles: tuple[str, ...] = Field(
+        (), description="subtitle files (.srt, .vtt, .jsonl) for this direction"
+    )
     audio_out: str | None = Field(None, description="WAV file for this direction's translated speech")
 
     _source = field_validator("source", "target")(_language)
@@ -234,7 +253,9 @@ def parse_profile(text: str, filename: str = "<profile>") -> Profile:
         raise ProfileError(_describe(e, filename, lines)) from None
 
 
-def _refuse_secrets(data: Any, filename: str, lines: dict[Any, int], path: tuple[str | int, ...] = ()) -> None:
+def _refuse_secrets(
+    data: Any, filename: str, lines: dict[Any, int], path: tuple[str | int, ...] = ()
+) -> None:
     if isinstance(data, dict):
         for k, v in data.items():
             if isinstance(k, str) and k.lower() in _FORBIDDEN_SECRETS:
@@ -290,8 +311,17 @@ def _field_path(loc: tuple[int | str, ...], kind: str) -> tuple[str | int, ...]:
 
 def _all_field_names() -> set[str]:
     names: set[str] = set()
-    for model in (Profile, Service, TurnDetection, Transcription, GlossaryEntry, AudioProcessing, AzureVoice,
-                  Subtitles, Direction):
+    for model in (
+        Profile,
+        Service,
+        TurnDetection,
+        Transcription,
+        GlossaryEntry,
+        AudioProcessing,
+        AzureVoice,
+        Subtitles,
+        Direction,
+    ):
         names.update(model.model_fields)
     return names
 

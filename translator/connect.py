@@ -1,0 +1,136 @@
+"""Opening a Voice Live connection through the SDK, with handshake failures classified.
+
+The SDK raises one ``ConnectionError`` for every handshake failure; the HTTP status
+is only on its ``__cause__`` (protocol notes §1). Here it becomes:
+401/403 → ``ServiceRejected`` (not retried), 429 → ``Throttled`` (backoff),
+anything else → ``SessionError`` (retried). Messages never carry credentials.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from translator.errors import ServiceRejected, SessionError, Throttled, UsageError
+
+KEY_ENV = "AZURE_COGNITIVE_SERVICES_KEY"
+ENDPOINT_ENV = "AZURE_COGNITIVE_SERVICES_ENDPOINT"
+
+
+@dataclass(frozen=True)
+class ServiceTarget:
+    endpoint: str
+    model: str
+    api_version: str
+    api_key: str | None = field(default=None, repr=False)
+    connect_timeout_s: float = 15.0
+
+    def describe(self) -> str:
+        auth = "api key" if self.api_key else "Entra ID (DefaultAzureCredential)"
+        return f"{self.endpoint} model={self.model} api-version={self.api_version} auth={auth}"
+
+
+def check_endpoint(endpoint: str) -> str:
+    """Accept https anywhere; plain http only on loopback (the emulator). Returns it normalised."""
+    parsed = urlparse(endpoint)
+    if parsed.scheme not in ("https", "http", "wss", "ws") or not parsed.hostname:
+        raise UsageError(f"endpoint '{_strip_query(endpoint)}' is not an https:// URL")
+    if parsed.scheme in ("http", "ws") and not _is_loopback(parsed.hostname):
+        raise UsageError(
+            f"refusing plain {parsed.scheme}:// endpoint on non-loopback host '{parsed.hostname}': "
+            "credentials would travel unencrypted; use https://"
+        )
+    if parsed.query:
+        raise UsageError("the endpoint must not carry query parameters (keys never go in URLs)")
+    return endpoint.rstrip("/")
+
+
+def _strip_query(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _credential(target: ServiceTarget) -> Any:
+    if target.api_key:
+        from azure.core.credentials import AzureKeyCredential
+
+        return AzureKeyCredential(target.api_key)
+    from azure.identity.aio import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+@asynccontextmanager
+async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> AsyncIterator[Any]:
+    from azure.ai.voicelive.aio import ConnectionError, connect
+
+    credential = _credential(target)
+    try:
+        manager = connect(
+            endpoint=target.endpoint,
+            credential=credential,
+            model=target.model,
+            api_version=target.api_version,
+            connection_options={"heartbeat": heartbeat_s, "max_msg_size": 4 * 1024 * 1024},
+        )
+        try:
+            conn = await manager.__aenter__()
+        except ConnectionError as e:
+            raise _classify(e) from None
+        except Exception as e:  # azure-identity failures and the like: say what, never the secret
+            if e.__class__.__name__ in ("ClientAuthenticationError", "CredentialUnavailableError"):
+                raise ServiceRejected(
+                    f"could not get an Entra ID token: {str(e).splitlines()[0][:200]}"
+                ) from None
+            raise
+        try:
+            yield conn
+        finally:
+            await manager.__aexit__(None, None, None)
+    finally:
+        close = getattr(credential, "close", None)
+        if close is not None:
+            await close()
+
+
+def _classify(error: Exception) -> Exception:
+    cause = error.__cause__
+    status = getattr(cause, "status", None)
+    if status in (401, 403):
+        return ServiceRejected(
+            f"the service rejected the credentials (HTTP {status}); check {KEY_ENV} or your Entra ID role"
+        )
+    if status == 404:
+        return ServiceRejected("no Voice Live endpoint at that address (HTTP 404); check the endpoint")
+    if status == 429:
+        return Throttled("the service is throttling new connections (HTTP 429)")
+    if status is not None:
+        return SessionError(f"the handshake failed with HTTP {status}")
+    reason = cause.__class__.__name__ if cause is not None else "connection failed"
+    detail = str(getattr(cause, "os_error", "") or "") or reason
+    return SessionError(f"cannot connect: {detail[:160]}")
+
+
+def target_from_env(endpoint: str | None, model: str, api_version: str, timeout_s: float) -> ServiceTarget:
+    endpoint = endpoint or os.environ.get(ENDPOINT_ENV)
+    if not endpoint:
+        raise UsageError(
+            f"no endpoint: set {ENDPOINT_ENV}, put service.endpoint in the profile, "
+            "pass --endpoint, or use --emulator"
+        )
+    return ServiceTarget(
+        check_endpoint(endpoint), model, api_version, os.environ.get(KEY_ENV) or None, timeout_s
+    )

@@ -1,0 +1,193 @@
+"""Per-session bookkeeping of utterances: what was sent, committed, transcribed, translated.
+
+Pure state, no I/O: the session (``session.py``) asks the ledger what to send next
+and tells it what the service answered. Because the ledger keeps each unfinished
+utterance's audio, a new connection can send exactly the audio that was not yet
+translated: nothing lost, nothing twice.
+
+Ordering rules that keep one response per utterance, in order:
+
+* audio of utterance k+1 is appended only after utterance k was committed (the
+  input buffer then holds only k+1);
+* k+1 is committed only once k is *settled*: its response was created (the
+  assistant item then sits between the two user items) or its item was deleted;
+* at most one response is in flight.
+
+Drop policy: the audio of unfinished utterances is bounded by ``max_backlog_ms``;
+past it the oldest unfinished utterance is dropped whole and counted.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Stage(Enum):
+    OPEN = "open"  # speech still coming
+    CLOSED = "closed"  # all audio known, not yet committed on this connection
+    COMMITTED = "committed"  # commit sent (item id once the server answers)
+    TRANSCRIBED = "transcribed"  # transcript known on this connection
+    RESPONDING = "responding"  # response.create sent
+    DONE = "done"  # translation final (terminal)
+    SKIPPED = "skipped"  # another direction translates it, it was empty, or it was dropped (terminal)
+
+
+TERMINAL = (Stage.DONE, Stage.SKIPPED)
+
+
+@dataclass
+class Utt:
+    id: str
+    start_ms: int
+    start_wall_s: float
+    end_ms: int | None = None
+    closed_wall_s: float | None = None
+    chunks: list[bytes] = field(default_factory=list)
+    total_bytes: int = 0
+    stage: Stage = Stage.OPEN
+    # per connection
+    sent_bytes: int = 0
+    item_id: str | None = None
+    response_id: str | None = None
+    assistant_item: str | None = None
+    response_created: bool = False
+    text_parts: list[str] = field(default_factory=list)
+    text_done: str | None = None
+    # across connections
+    transcript: str | None = None
+    translate: bool | None = None
+    transcription_failures: int = 0
+    response_attempts: int = 0
+    first_audio_wall_s: float | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.stage in TERMINAL
+
+    @property
+    def settled(self) -> bool:
+        """The next utterance may be committed after this one."""
+        return self.terminal or self.response_created or (self.translate is False)
+
+
+class Ledger:
+    def __init__(self, sample_rate_hz: int, max_backlog_ms: int = 120_000) -> None:
+        self.utts: OrderedDict[str, Utt] = OrderedDict()
+        self._bytes_per_ms = sample_rate_hz * 2 // 1000
+        self._max_backlog_bytes = max_backlog_ms * self._bytes_per_ms
+        self.dropped_ms = 0
+        self.dropped_utterances = 0
+
+    def ms_of(self, n_bytes: int) -> int:
+        return n_bytes // self._bytes_per_ms
+
+    # -- input side ---------------------------------------------------------------------
+
+    def open(self, utt_id: str, start_ms: int, wall_s: float) -> None:
+        self.utts[utt_id] = Utt(utt_id, start_ms, wall_s)
+
+    def audio(self, utt_id: str, pcm: bytes) -> list[Utt]:
+        """Add audio; returns utterances dropped to keep the backlog bounded."""
+        u = self.utts.get(utt_id)
+        if u is None or u.terminal:
+            return []
+        u.chunks.append(pcm)
+        u.total_bytes += len(pcm)
+        return self._bound()
+
+    def close(self, utt_id: str, end_ms: int, wall_s: float) -> None:
+        u = self.utts.get(utt_id)
+        if u is not None and u.stage is Stage.OPEN:
+            u.end_ms = end_ms
+            u.closed_wall_s = wall_s
+            u.stage = Stage.CLOSED
+
+    def _bound(self) -> list[Utt]:
+        dropped: list[Utt] = []
+        while self.backlog_bytes() > self._max_backlog_bytes:
+            victim = next((u for u in self.utts.values() if not u.terminal), None)
+            if victim is None:
+                break
+            self.dropped_ms += self.ms_of(victim.total_bytes)
+            self.dropped_utterances += 1
+            victim.stage = Stage.SKIPPED
+            victim.chunks.clear()
+            dropped.append(victim)
+        return dropped
+
+    def backlog_bytes(self) -> int:
+        return sum(u.total_bytes for u in self.utts.values() if not u.terminal)
+
+    def waiting_ms(self) -> int:
+        """Audio of finished utterances still waiting for their translation."""
+        return self.ms_of(
+            sum(u.total_bytes for u in self.utts.values() if not u.terminal and u.end_ms is not None)
+        )
+
+    # -- connection side ----------------------------------------------------------------
+
+    def reset_connection(self) -> None:
+        """A new connection: nothing of the unfinished utterances is on the server any more."""
+        for u in self.utts.values():
+            if u.terminal:
+                continue
+            u.sent_bytes = 0
+            u.item_id = u.response_id = u.assistant_item = None
+            u.response_created = False
+            u.text_parts.clear()
+            u.text_done = None
+            u.stage = Stage.OPEN if u.end_ms is None else Stage.CLOSED
+
+    def rewind_from(self, utt: Utt) -> None:
+        """Send ``utt`` and everything after it again (after a cleared input buffer)."""
+        seen = False
+        for u in self.utts.values():
+            seen = seen or u is utt
+            if (
+                seen
+                and not u.terminal
+                and u.stage in (Stage.OPEN, Stage.CLOSED, Stage.COMMITTED, Stage.TRANSCRIBED)
+            ):
+                u.sent_bytes = 0
+                u.item_id = None
+                u.stage = Stage.OPEN if u.end_ms is None else Stage.CLOSED
+
+    def live(self) -> list[Utt]:
+        return [u for u in self.utts.values() if not u.terminal]
+
+    def by_item(self, item_id: str) -> Utt | None:
+        return next((u for u in self.utts.values() if u.item_id == item_id), None)
+
+    def by_response(self, response_id: str) -> Utt | None:
+        return next((u for u in self.utts.values() if u.response_id == response_id), None)
+
+    def responding(self) -> Utt | None:
+        return next((u for u in self.utts.values() if u.stage is Stage.RESPONDING), None)
+
+    def next_to_translate(self) -> Utt | None:
+        """The earliest unfinished utterance, if it is ready for its response."""
+        for u in self.utts.values():
+            if u.terminal:
+                continue
+            if u.translate is False:
+                continue
+            if u.stage is Stage.TRANSCRIBED and u.translate:
+                return u
+            return None
+        return None
+
+    def forget_finished(self, keep: int = 4) -> None:
+        """Drop terminal utterances at the front, keeping a few for item pruning."""
+        terminal_front = 0
+        for u in self.utts.values():
+            if not u.terminal:
+                break
+            terminal_front += 1
+        for _ in range(max(0, terminal_front - keep)):
+            self.utts.popitem(last=False)
+
+    def idle(self) -> bool:
+        """No commit, transcription or response pending: a good moment to change connections."""
+        return all(u.stage in (Stage.OPEN, Stage.CLOSED, *TERMINAL) for u in self.utts.values())

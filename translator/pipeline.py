@@ -1,0 +1,96 @@
+"""One input, cut into utterances and fanned out to the sessions that hear it.
+
+source (file or microphone) ─▶ segmenter ─▶ session.push() for each session
+                                          └▶ SpeechStarted / InputProgress events
+
+Sessions keep their own bounded backlog (``ledger.py``), so a slow or reconnecting
+session never stalls the input or the other sessions. In fast mode (a file streamed
+as fast as the service accepts it) the pipeline waits while a session's backlog is
+long instead of letting it drop audio: nothing is real-time there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+
+from translator.events import InputProgress, SpeechStarted, TranslatorEvent
+from translator.segmenter import Segment, Segmenter, SegmentOpen, VadParams
+from translator.session import Session
+
+log = structlog.get_logger(__name__)
+
+_PROGRESS_EVERY_MS = 250
+_FAST_BACKLOG_MS = 12_000
+
+
+class InputPipeline:
+    def __init__(
+        self,
+        source: Any,
+        sessions: Sequence[Session],
+        vad: VadParams,
+        emit: Callable[[TranslatorEvent], None],
+        *,
+        fast: bool,
+        name: str = "input",
+    ) -> None:
+        self._source = source
+        self._sessions = list(sessions)
+        self._segmenter = Segmenter(
+            vad, source.sample_rate_hz, id_prefix=f"{name}-" if name != "input" else "u"
+        )
+        self._emit = emit
+        self._fast = fast
+        self._name = name
+        self.audio_ms = 0
+        self._last_progress_ms = 0
+        self._last_wall = time.monotonic()
+
+    def _wall_at(self, ms: int) -> float:
+        """Wall-clock time at which the input clock was at ``ms`` (for latency figures)."""
+        return self._last_wall - (self.audio_ms - ms) / 1000.0
+
+    def _dispatch(self, segments: list[Segment]) -> None:
+        for seg in segments:
+            if isinstance(seg, SegmentOpen):
+                wall = self._wall_at(seg.start_ms)
+                for s in self._sessions:
+                    self._emit(SpeechStarted(s.key, seg.utterance, seg.start_ms))
+            else:
+                wall = time.monotonic()
+            for s in self._sessions:
+                s.push(seg, wall)
+
+    async def run(self) -> None:
+        """Read the source to its end (or until cancelled), then end every session's input."""
+        try:
+            async for chunk in self._source.chunks():
+                self._last_wall = time.monotonic()
+                self.audio_ms = chunk.start_ms + len(chunk.pcm) * 1000 // (2 * self._source.sample_rate_hz)
+                self._dispatch(self._segmenter.push(chunk.pcm))
+                if self.audio_ms - self._last_progress_ms >= _PROGRESS_EVERY_MS:
+                    self._last_progress_ms = self.audio_ms
+                    self._emit(InputProgress(self.audio_ms))
+                if self._fast:
+                    await self._backpressure()
+        finally:
+            self._dispatch(self._segmenter.finish())
+            self._emit(InputProgress(self.audio_ms))
+            for s in self._sessions:
+                s.end_input()
+            log.info("input_ended", input=self._name, audio_s=round(self.audio_ms / 1000, 1))
+
+    async def _backpressure(self) -> None:
+        while any(s.ledger.waiting_ms() > _FAST_BACKLOG_MS for s in self._sessions):
+            if all(s.finished() for s in self._sessions):
+                return
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0)  # let the sessions send what they have
+
+    async def aclose(self) -> None:
+        await self._source.aclose()

@@ -1,0 +1,261 @@
+"""The only module that knows Voice Live's wire event names.
+
+Two pure mappings:
+
+* profile + direction → the ``session.update`` payload (``session_config``);
+* SDK ``ServerEvent`` → a small typed wire event (``parse``), through a table keyed on
+  the event type. Unknown types map to ``None`` and are logged at debug level by the
+  caller; they never raise.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from translator.instructions import interpreter_instructions
+from translator.profile import AzureVoice, Direction, Profile
+
+INPUT_RATE_HZ = 24_000
+OUTPUT_RATE_HZ = 24_000
+
+
+def session_config(profile: Profile, direction: Direction) -> dict[str, Any]:
+    """The full ``session`` object of our ``session.update`` for one direction."""
+    td = profile.turn_detection
+    turn_detection: dict[str, Any] | None
+    if td.type == "client":
+        turn_detection = None  # manual turns: the client segments and commits (see segmenter.py)
+    else:
+        turn_detection = {
+            "type": td.type,
+            "threshold": td.threshold,
+            "prefix_padding_ms": td.prefix_padding_ms,
+            "silence_duration_ms": td.silence_duration_ms,
+            "speech_duration_ms": td.speech_duration_ms,
+            # The client creates every response itself, one at a time and in order, so a
+            # new utterance can never cancel the translation of the previous one.
+            "create_response": False,
+            "interrupt_response": False,
+        }
+    languages = sorted(
+        {d.source for d in profile.directions if profile.input_of(d) == profile.input_of(direction)}
+    )
+    transcription: dict[str, Any] = {
+        "model": profile.transcription.model,
+        # A paired input is transcribed with automatic detection among the pair's languages,
+        # so each session gets the right words whichever language was spoken.
+        "language": ",".join(languages) if len(languages) > 1 else direction.source,
+    }
+    if profile.transcription.phrase_list:
+        transcription["phrase_list"] = list(profile.transcription.phrase_list)
+    if profile.transcription.custom_speech:
+        transcription["custom_speech"] = dict(profile.transcription.custom_speech)
+    voice = direction.effective_voice()
+    ap = profile.audio_processing
+    return {
+        "modalities": ["text", "audio"],
+        "instructions": interpreter_instructions(direction, profile.glossary, profile.style),
+        "voice": voice.model_dump(exclude_none=True) if isinstance(voice, AzureVoice) else voice,
+        "input_audio_format": "pcm16",
+        "input_audio_sampling_rate": INPUT_RATE_HZ,
+        "output_audio_format": "pcm16",
+        "input_audio_transcription": transcription,
+        "turn_detection": turn_detection,
+        "input_audio_noise_reduction": {"type": "azure_deep_noise_suppression"}
+        if ap.noise_suppression
+        else None,
+        "input_audio_echo_cancellation": {"type": "server_echo_cancellation"}
+        if ap.echo_cancellation
+        else None,
+        "temperature": 0.6,
+    }
+
+
+# -- server events ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStarted:
+    session_id: str
+    expires_at_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionConfigured:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transcribed:
+    item_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptionFailed:
+    item_id: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseStarted:
+    response_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutputItem:
+    response_id: str
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    response_id: str
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudioDelta:
+    response_id: str
+    pcm: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TextDone:
+    response_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseEnded:
+    response_id: str
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerError:
+    code: str | None
+    message: str
+    kind: str | None
+    client_event_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Quiet:
+    """An event we know and deliberately ignore (deletes, cleared, warnings...)."""
+
+    type: str
+
+
+WireEvent = (
+    SessionStarted
+    | SessionConfigured
+    | Committed
+    | Transcribed
+    | TranscriptionFailed
+    | ResponseStarted
+    | OutputItem
+    | TextDelta
+    | AudioDelta
+    | TextDone
+    | ResponseEnded
+    | ServerError
+    | Quiet
+)
+
+
+def _expires(session: Any) -> float | None:
+    value = getattr(session, "expires_at", None)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+def _audio(e: Any) -> AudioDelta:
+    delta = e.delta
+    return AudioDelta(e.response_id, delta if isinstance(delta, bytes) else base64.b64decode(delta or ""))
+
+
+def _error(e: Any) -> ServerError:
+    err = e.error
+    return ServerError(
+        getattr(err, "code", None),
+        str(getattr(err, "message", "") or ""),
+        getattr(err, "type", None),
+        getattr(err, "event_id", None),
+    )
+
+
+def _done(e: Any) -> ResponseEnded:
+    r = e.response
+    details = getattr(r, "status_details", None)
+    reason = getattr(details, "reason", None) if details is not None else None
+    if reason is None and details is not None:
+        err = getattr(details, "error", None)
+        reason = getattr(err, "code", None) or getattr(err, "message", None) if err is not None else None
+    return ResponseEnded(r.id, str(r.status), reason)
+
+
+def _failed(e: Any) -> TranscriptionFailed:
+    err = getattr(e, "error", None)
+    return TranscriptionFailed(e.item_id, str(getattr(err, "message", "") or "transcription failed"))
+
+
+_TABLE: dict[str, Callable[[Any], WireEvent]] = {
+    "session.created": lambda e: SessionStarted(e.session.id, _expires(e.session)),
+    "session.updated": lambda e: SessionConfigured(),
+    "input_audio_buffer.committed": lambda e: Committed(e.item_id),
+    "conversation.item.input_audio_transcription.completed": lambda e: Transcribed(
+        e.item_id, e.transcript or ""
+    ),
+    "conversation.item.input_audio_transcription.failed": _failed,
+    "response.created": lambda e: ResponseStarted(e.response.id),
+    "response.output_item.added": lambda e: OutputItem(e.response_id, e.item.id),
+    "response.audio_transcript.delta": lambda e: TextDelta(e.response_id, e.delta or ""),
+    "response.text.delta": lambda e: TextDelta(e.response_id, e.delta or ""),
+    "response.audio.delta": _audio,
+    "response.audio_transcript.done": lambda e: TextDone(e.response_id, e.transcript or ""),
+    "response.text.done": lambda e: TextDone(e.response_id, e.text or ""),
+    "response.done": _done,
+    "error": _error,
+}
+
+_QUIET = (
+    "input_audio_buffer.cleared",
+    "input_audio_buffer.speech_started",
+    "input_audio_buffer.speech_stopped",
+    "conversation.item.created",
+    "conversation.item.deleted",
+    "conversation.item.truncated",
+    "conversation.item.retrieved",
+    "conversation.item.input_audio_transcription.delta",
+    "response.content_part.added",
+    "response.content_part.done",
+    "response.output_item.done",
+    "response.audio.done",
+    "warning",
+    "response.audio_timestamp.delta",
+    "response.audio_timestamp.done",
+)
+for _name in _QUIET:
+    _TABLE[_name] = lambda e: Quiet(str(e.type))
+
+
+def parse(event: Any) -> WireEvent | None:
+    """Map one SDK event to a wire event; ``None`` for types we do not know."""
+    handler = _TABLE.get(str(getattr(event, "type", "")))
+    if handler is None:
+        return None
+    return handler(event)

@@ -1,0 +1,89 @@
+"""The end-of-run summary: utterances, reconnects, audio dropped, underruns, latency."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from translator.profile import Profile
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100.0 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def _figures(values: list[float]) -> dict[str, float | None]:
+    return {
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "max": max(values) if values else None,
+    }
+
+
+def summarize(
+    profile: Profile, sessions: Sequence[Any], player: Any, pipelines: Sequence[Any]
+) -> dict[str, Any]:
+    directions: dict[str, Any] = {}
+    for s in sessions:
+        lat = s.stats.latencies
+        directions[s.key] = {
+            "utterances": s.stats.utterances,
+            "reconnects": s.stats.reconnects,
+            "renewals": s.stats.renewals,
+            "retries": s.stats.retries,
+            "server_errors": s.stats.errors,
+            "audio_dropped_ms": s.ledger.dropped_ms,
+            "latency_ms": {
+                "end_to_first_audio": _figures(
+                    [x.end_to_first_audio_ms for x in lat if x.end_to_first_audio_ms]
+                ),
+                "end_to_final_text": _figures(
+                    [x.end_to_final_text_ms for x in lat if x.end_to_final_text_ms]
+                ),
+                "ear_voice_span": _figures([x.ear_voice_span_ms for x in lat if x.ear_voice_span_ms]),
+            },
+            "per_utterance": [
+                {
+                    "end_to_first_audio_ms": x.end_to_first_audio_ms,
+                    "end_to_final_text_ms": x.end_to_final_text_ms,
+                    "ear_voice_span_ms": x.ear_voice_span_ms,
+                }
+                for x in lat
+            ],
+        }
+    playback: dict[str, Any] | None = None
+    if player is not None:
+        stats = getattr(player, "stats", None)
+        playback = stats.as_dict() if hasattr(stats, "as_dict") else {"stats": repr(stats)}
+    return {
+        "profile": profile.name,
+        "input_audio_s": round(sum(p.audio_ms for p in pipelines) / 1000.0, 2),
+        "directions": directions,
+        "playback": playback,
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> list[str]:
+    """A few human lines for stderr at the end of a run."""
+    lines = [f"translated {summary['input_audio_s']} s of input"]
+    for key, d in summary["directions"].items():
+        evs = d["latency_ms"]["ear_voice_span"]
+        first = d["latency_ms"]["end_to_first_audio"]
+        lat = ""
+        if first["p50"] is not None:
+            lat = (
+                f"; end→first audio p50 {first['p50']:.0f} ms p95 {first['p95']:.0f} ms max {first['max']:.0f} ms"
+                f"; ear-voice span p50 {evs['p50']:.0f} ms p95 {evs['p95']:.0f} ms"
+            )
+        lines.append(
+            f"{key}: {d['utterances']} utterances, {d['reconnects']} reconnects, {d['renewals']} renewals, "
+            f"{d['audio_dropped_ms']} ms audio dropped{lat}"
+        )
+    if summary.get("playback"):
+        lines.append(f"playback: {summary['playback']}")
+    return lines
