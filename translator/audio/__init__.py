@@ -1,0 +1,52 @@
+"""Audio I/O: sources (files, microphones), the bounded fan-out queue, playback and the WAV sink.
+
+Only this package touches PortAudio threads. ``sounddevice`` is imported lazily (inside
+functions), so machines without PortAudio still run file → file translation.
+
+Module map::
+
+    chunk.py        AudioChunk, the AudioSource protocol
+    resample.py     pure: downmix, stateful streaming resampler, re-chunking
+    file_source.py  WAV/FLAC/OGG → chunks, real-time pacing or as fast as consumed
+    mic.py          InputStream capture → chunks
+    source.py       open_source(spec)
+    queue.py        DropOldestAudioQueue, fan_out
+    devices.py      device listing, table, spec matching
+    jitter.py       pure: jitter buffer, ducking gain, soft clipper
+    output.py       one OutputStream and the feeds mixed into it
+    player.py       Player: routes directions to devices
+    wav_writer.py   WAV file with a header valid after every flush
+    wav_sink.py     WavSink: translated speech on the input timeline
+"""
+
+from translator.audio.chunk import AudioChunk, AudioSource
+from translator.audio.devices import DeviceInfo, format_device_table, list_devices
+from translator.audio.errors import AudioDeviceError, AudioError, AudioFileError
+from translator.audio.file_source import FileSource
+from translator.audio.mic import MicSource
+from translator.audio.output import DeviceStats
+from translator.audio.player import Player, PlayerStats
+from translator.audio.queue import AudioQueueClosed, DropOldestAudioQueue, fan_out
+from translator.audio.source import open_source
+from translator.audio.wav_sink import WavSink
+
+__all__ = [
+    "AudioChunk",
+    "AudioDeviceError",
+    "AudioError",
+    "AudioFileError",
+    "AudioQueueClosed",
+    "AudioSource",
+    "DeviceInfo",
+    "DeviceStats",
+    "DropOldestAudioQueue",
+    "FileSource",
+    "MicSource",
+    "Player",
+    "PlayerStats",
+    "WavSink",
+    "fan_out",
+    "format_device_table",
+    "list_devices",
+    "open_source",
+]

@@ -1,0 +1,142 @@
+"""A throw-away PulseAudio daemon with two null sinks, for tests and benchmark scripts.
+
+``vspk`` stands in for the speaker (record what was played from ``vspk.monitor``),
+``vmic`` for the microphone (play into ``vmic``, capture from ``vmic.monitor``).
+PortAudio reaches the daemon through the ALSA ``pulse`` plugin (Debian's
+``/etc/alsa/conf.d/99-pulse.conf`` makes ``default`` point at PulseAudio whenever a
+daemon answers), so the daemon and its environment must exist *before*
+``sounddevice`` is imported: PortAudio lists devices once.
+
+Usage::
+
+    pulse = PulseAudio.start()
+    os.environ.update(pulse.env)
+    import sounddevice  # now sees the ALSA "pulse" and "default" devices
+    ...
+    pulse.stop()
+
+``PULSE_SINK`` / ``PULSE_SOURCE`` in ``os.environ`` pick the sink or source for each
+stream opened afterwards (libpulse reads them on every connection).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SINKS = ("vspk", "vmic")
+SPEAKER_SINK = "vspk"
+MIC_SINK = "vmic"
+MIC_SOURCE = "vmic.monitor"
+SPEAKER_MONITOR = "vspk.monitor"
+
+
+class PulseStartError(RuntimeError):
+    """The daemon could not be started or did not answer."""
+
+
+@dataclass
+class PulseAudio:
+    runtime_dir: Path
+    env: dict[str, str]
+    keepalives: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, rate_hz: int = 24_000, timeout_s: float = 10.0) -> PulseAudio:
+        for tool in ("pulseaudio", "pactl", "pacat"):
+            if shutil.which(tool) is None:
+                raise PulseStartError(f"{tool} not found: install pulseaudio and pulseaudio-utils")
+        runtime_dir = Path(tempfile.mkdtemp(prefix="translator-pulse-"))
+        runtime_dir.chmod(0o700)
+        env = {
+            "XDG_RUNTIME_DIR": str(runtime_dir),
+            "PULSE_SERVER": f"unix:{runtime_dir}/pulse/native",
+        }
+        full_env = {**os.environ, **env}
+        args = [
+            "pulseaudio",
+            "--daemonize=yes",
+            "--exit-idle-time=-1",
+            "--system=false",
+            "--disallow-exit",
+            "-n",
+            "--load=module-native-protocol-unix",
+        ]
+        args += [f"--load=module-null-sink sink_name={name} rate={rate_hz} channels=1" for name in SINKS]
+        done = subprocess.run(args, env=full_env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise PulseStartError(f"pulseaudio failed ({done.returncode}): {done.stderr.strip()}")
+        pulse = cls(runtime_dir, env)
+        deadline = time.monotonic() + timeout_s
+        while pulse.pactl("info", check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                pulse.stop()
+                raise PulseStartError("pulseaudio started but does not answer")
+            time.sleep(0.05)
+        pulse.pactl("set-default-sink", SPEAKER_SINK)
+        pulse.pactl("set-default-source", MIC_SOURCE)
+        # An idle null sink runs with ~2 s of latency; a steady stream of silence keeps it at ~20 ms.
+        for sink in SINKS:
+            pulse.keepalives.append(
+                subprocess.Popen(
+                    [
+                        "pacat",
+                        "--playback",
+                        "--raw",
+                        f"--device={sink}",
+                        f"--rate={rate_hz}",
+                        "--channels=1",
+                        "--format=s16le",
+                        "--latency-msec=20",
+                        "/dev/zero",
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    env=full_env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        return pulse
+
+    def pactl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["pactl", *args], env={**os.environ, **self.env}, capture_output=True, text=True, check=check
+        )
+
+    def stop(self) -> None:
+        for proc in self.keepalives:
+            proc.terminate()
+        for proc in self.keepalives:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.keepalives.clear()
+        pid_file = self.runtime_dir / "pulse" / "pid"
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            pid = 0
+        if pid:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and _alive(pid):
+                time.sleep(0.05)
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

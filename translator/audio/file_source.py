@@ -1,0 +1,121 @@
+"""Audio files (WAV, FLAC, OGG, anything libsndfile reads) as an :class:`AudioSource`.
+
+Any sample rate and channel count in; mono int16 chunks at ``sample_rate_hz`` out,
+through the same streaming resampler as the microphone. ``realtime=True`` paces the
+chunks by the monotonic clock: chunk *k* is handed out when ``t0 + (samples up to its
+end) / rate`` is reached, computed from the start, so no drift accumulates over long
+files. ``realtime=False`` hands them out as fast as the consumer takes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile
+
+from translator.audio.chunk import AudioChunk
+from translator.audio.errors import AudioFileError
+from translator.audio.resample import Conditioner, Int16Array
+
+_READ_BLOCK_MS = 100
+_READ_ERRORS = (soundfile.SoundFileError, RuntimeError, OSError, ValueError, TypeError)
+
+
+class FileSource:
+    """One pass over a file; ``chunks()`` may be iterated once."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        sample_rate_hz: int = 24_000,
+        chunk_ms: int = 20,
+        realtime: bool = True,
+        trailing_silence_ms: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        if sample_rate_hz <= 0 or chunk_ms <= 0 or trailing_silence_ms < 0:
+            raise ValueError("sample_rate_hz and chunk_ms must be positive, trailing_silence_ms >= 0")
+        self.path = path
+        self.sample_rate_hz = sample_rate_hz
+        self.chunk_ms = chunk_ms
+        self.realtime = realtime
+        self.trailing_silence_ms = trailing_silence_ms
+        self._clock = clock
+        self._sleep = sleep
+        if path.is_dir():
+            raise AudioFileError(f"cannot read audio file {str(path)!r}: it is a directory")
+        try:
+            self._file: soundfile.SoundFile | None = soundfile.SoundFile(str(path))
+        except _READ_ERRORS as e:
+            raise AudioFileError(f"cannot read audio file {str(path)!r}: {_reason(e)}") from e
+        self.native_rate_hz = int(self._file.samplerate)
+        self.native_channels = int(self._file.channels)
+        if self.native_rate_hz <= 0 or self.native_channels <= 0:
+            raise AudioFileError(f"cannot read audio file {str(path)!r}: no audio in it")
+        self._started = False
+
+    async def chunks(self) -> AsyncIterator[AudioChunk]:
+        if self._started:
+            raise RuntimeError("FileSource.chunks() can be iterated only once")
+        self._started = True
+        conditioner = Conditioner(self.native_rate_hz, self.sample_rate_hz, self.chunk_ms)
+        block_frames = max(1, self.native_rate_hz * _READ_BLOCK_MS // 1000)
+        sent_samples = 0
+        t0 = self._clock()
+        try:
+            while self._file is not None:
+                block = self._read(block_frames)
+                pieces = conditioner.push(block) if block.size else conditioner.finish()
+                for piece in pieces:
+                    yield await self._deliver(piece, sent_samples, t0)
+                    sent_samples += piece.size
+                if not block.size:
+                    break
+            chunk_samples = self.sample_rate_hz * self.chunk_ms // 1000
+            silence_left = self.sample_rate_hz * self.trailing_silence_ms // 1000
+            while silence_left > 0 and self._file is not None:
+                piece = np.zeros(min(chunk_samples, silence_left), dtype=np.int16)
+                silence_left -= piece.size
+                yield await self._deliver(piece, sent_samples, t0)
+                sent_samples += piece.size
+        finally:
+            self._close_file()
+
+    def _read(self, frames: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+        assert self._file is not None
+        try:
+            data: np.ndarray[Any, np.dtype[np.float32]] = self._file.read(
+                frames, dtype="float32", always_2d=True
+            )
+        except _READ_ERRORS as e:
+            raise AudioFileError(f"cannot read audio file {str(self.path)!r}: {_reason(e)}") from e
+        return data
+
+    async def _deliver(self, piece: Int16Array, sent_samples: int, t0: float) -> AudioChunk:
+        if self.realtime:
+            due = t0 + (sent_samples + piece.size) / self.sample_rate_hz
+            wait_s = due - self._clock()
+            if wait_s > 0:
+                await self._sleep(wait_s)
+        return AudioChunk(piece.astype("<i2").tobytes(), sent_samples * 1000 // self.sample_rate_hz)
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    async def aclose(self) -> None:
+        """Stop early; a running ``chunks()`` ends at its next chunk."""
+        self._close_file()
+
+
+def _reason(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text.replace("Error opening ", "").strip()

@@ -1,0 +1,150 @@
+"""Microphone capture as an :class:`AudioSource`.
+
+The PortAudio callback only copies the block and hands it to the event loop with
+``loop.call_soon_threadsafe``; it never waits and allocates one block-sized array.
+On the loop the block is downmixed, resampled (one stateful stream for the whole run)
+and cut into chunks, which wait in a :class:`DropOldestAudioQueue` for the consumer:
+a consumer that falls behind by more than ``max_queue_ms`` loses the oldest audio
+(counted in ``dropped_ms``) and the device keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+import structlog
+
+from translator.audio.chunk import AudioChunk
+from translator.audio.devices import DeviceInfo, import_sounddevice
+from translator.audio.errors import AudioDeviceError
+from translator.audio.queue import DropOldestAudioQueue
+from translator.audio.resample import Conditioner
+
+log = structlog.get_logger(__name__)
+
+_LATENCY_WINDOW = 2000
+
+
+class MicSource:
+    """Runs from the first ``chunks()`` step until ``aclose()``."""
+
+    def __init__(
+        self,
+        device: DeviceInfo,
+        *,
+        sample_rate_hz: int = 24_000,
+        chunk_ms: int = 20,
+        block_ms: int = 10,
+        channels: int | None = None,
+        device_rate_hz: int | None = None,
+        max_queue_ms: int = 2000,
+    ) -> None:
+        self.device = device
+        self.sample_rate_hz = sample_rate_hz
+        self.chunk_ms = chunk_ms
+        self.device_rate_hz = device_rate_hz or device.default_sample_rate_hz
+        self.channels = channels or max(1, min(2, device.max_input_channels))
+        self.block_frames = max(1, self.device_rate_hz * block_ms // 1000)
+        self.overflows = 0
+        self.handoff_ms: deque[float] = deque(maxlen=_LATENCY_WINDOW)
+        """Recent callback-to-chunk-handed-out delays (a metric; the newest at the right)."""
+        self._queue = DropOldestAudioQueue(max_queue_ms, sample_rate_hz, name=f"mic:{device.name}")
+        self._conditioner = Conditioner(self.device_rate_hz, sample_rate_hz, chunk_ms)
+        self._sent_samples = 0
+        self._born: deque[tuple[int, float]] = deque(maxlen=max_queue_ms // max(1, chunk_ms) + 64)
+        self._stream: Any = None
+        self._failure: str | None = None
+        self._closed = False
+
+    @property
+    def dropped_ms(self) -> int:
+        return self._queue.dropped_ms
+
+    async def chunks(self) -> AsyncIterator[AudioChunk]:
+        if self._stream is None and not self._closed:
+            self._open(asyncio.get_running_loop())
+        async for chunk in self._queue:
+            while self._born and self._born[0][0] < chunk.start_ms:
+                self._born.popleft()  # chunks the queue dropped
+            if self._born and self._born[0][0] == chunk.start_ms:
+                self.handoff_ms.append((time.monotonic() - self._born.popleft()[1]) * 1000.0)
+            yield chunk
+        if self._failure is not None:
+            raise AudioDeviceError(self._failure)
+
+    def _open(self, loop: asyncio.AbstractEventLoop) -> None:
+        sd = import_sounddevice()
+
+        def callback(indata: Any, frames: int, time_info: Any, status: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(self._on_block, indata.copy(), time.monotonic(), bool(status))
+            except RuntimeError:  # the loop is closed: the run is over
+                pass
+
+        def finished() -> None:
+            try:
+                loop.call_soon_threadsafe(self._on_finished)
+            except RuntimeError:
+                pass
+
+        try:
+            self._stream = sd.InputStream(
+                device=self.device.index,
+                samplerate=self.device_rate_hz,
+                channels=self.channels,
+                dtype="float32",
+                blocksize=self.block_frames,
+                latency="low",
+                callback=callback,
+                finished_callback=finished,
+            )
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as e:
+            self._stream = None
+            raise AudioDeviceError(
+                f"cannot open input device {self.device.index} {self.device.name!r} at "
+                f"{self.device_rate_hz} Hz, {self.channels} ch: {e}"
+            ) from e
+        log.info(
+            "capture_started",
+            device=self.device.name,
+            index=self.device.index,
+            device_rate_hz=self.device_rate_hz,
+            channels=self.channels,
+            sample_rate_hz=self.sample_rate_hz,
+        )
+
+    def _on_block(self, block: np.ndarray[Any, Any], callback_s: float, flagged: bool) -> None:
+        if self._closed:
+            return
+        if flagged:
+            self.overflows += 1
+            if self.overflows == 1 or self.overflows % 100 == 0:
+                log.warning("capture_overflow", device=self.device.name, overflows=self.overflows)
+        for piece in self._conditioner.push(block):
+            start_ms = self._sent_samples * 1000 // self.sample_rate_hz
+            self._sent_samples += piece.size
+            self._born.append((start_ms, callback_s))
+            self._queue.put_nowait(AudioChunk(piece.astype("<i2").tobytes(), start_ms))
+
+    def _on_finished(self) -> None:
+        if not self._closed:
+            self._failure = f"input device {self.device.index} {self.device.name!r} stopped delivering audio"
+            log.error("capture_stopped", device=self.device.name)
+            self._queue.close()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception as e:  # noqa: BLE001 - closing must not fail the shutdown
+                log.warning("capture_close_failed", device=self.device.name, error=str(e))
+        self._queue.close()
