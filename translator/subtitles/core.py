@@ -40,6 +40,8 @@ SPEECH_START_GRACE_MS = 1500
 without knowing the next speech start (server VAD reports a start this late at most)."""
 MAX_HOLD_MS = 30_000
 """Longest a track waits, in input audio, for another track's expected line."""
+_KIND_RANK: dict[CueKind, int] = {"source": 0, "bilingual": 1, "translation": 2}
+"""Among cues that start together, the source line comes first."""
 MAX_KNOWN_STARTS = 64
 """Speech starts remembered per direction; the oldest is forgotten first."""
 
@@ -90,7 +92,7 @@ class CueAssembler:
         self._kinds: tuple[CueKind, ...] = self._wanted_kinds(options)
         self._tracks: dict[TrackKey, _Track] = {}
         self._starts: dict[str, OrderedDict[str, int]] = {}
-        self._ready: list[tuple[int, int, Cue]] = []
+        self._ready: list[tuple[int, int, int, Cue]] = []
         self._sequence = 0
         self._now_ms = 0
 
@@ -257,7 +259,7 @@ class CueAssembler:
         for span, lines in zip(spans, pending.chunks, strict=True):
             cue = Cue(span.start_ms, span.end_ms, lines, direction, pending.utterance, kind)
             self._sequence += 1
-            heapq.heappush(self._ready, (cue.start_ms, self._sequence, cue))
+            heapq.heappush(self._ready, (cue.start_ms, _KIND_RANK[kind], self._sequence, cue))
         track.last_end_ms = spans[-1].end_ms
 
     # -- ordering across tracks -----------------------------------------------------------
@@ -272,7 +274,7 @@ class CueAssembler:
     def _release(self, *, final: bool) -> list[Cue]:
         out: list[Cue] = []
         while self._ready:
-            start, _, cue = self._ready[0]
+            start, _, _, cue = self._ready[0]
             own = (cue.direction, cue.kind)
             if not final and any(start > self._watermark(k) for k in self._tracks if k != own):
                 break

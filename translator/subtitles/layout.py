@@ -170,9 +170,7 @@ def _split_exact(units: Sequence[Unit], max_width: int, max_lines: int, cues: in
 
 
 def _chunks(units: Sequence[Unit], ranges: list[tuple[int, int]], max_width: int) -> list[Chunk]:
-    return [
-        Chunk(lines=tuple(wrap(units[a:b], max_width)), text=join_units(units[a:b])) for a, b in ranges
-    ]
+    return [Chunk(lines=tuple(wrap(units[a:b], max_width)), text=join_units(units[a:b])) for a, b in ranges]
 
 
 def split_text(text: str, max_width: int, max_lines: int, cues: int | None = None) -> list[Chunk]:

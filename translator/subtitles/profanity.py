@@ -32,6 +32,9 @@ _PATTERN = re.compile(
 )
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?…])")
 _SPACES = re.compile(r"\s{2,}")
+_ORPHAN_CLAUSE_MARK = re.compile(r"[,;:]+(\s*[.!?…])")
+_LEADING_MARKS = re.compile(r"^[\s,;:.!?…]+")
+_EMPTY_PAIR = re.compile(r"¡\s*!|¿\s*\?|\(\s*\)")
 
 
 def _mask(match: re.Match[str]) -> str:
@@ -49,4 +52,6 @@ def filter_profanity(text: str, mode: Profanity) -> str:
     if removed == text:
         return text
     removed = _SPACE_BEFORE_PUNCT.sub(r"\1", removed)
+    removed = _ORPHAN_CLAUSE_MARK.sub(r"\1", _EMPTY_PAIR.sub("", removed))
+    removed = _LEADING_MARKS.sub("", removed)
     return _SPACES.sub(" ", removed).strip()
