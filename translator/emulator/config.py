@@ -19,18 +19,28 @@ from typing import Any
 from translator.emulator.codec import INPUT_FORMATS, INPUT_RATES_HZ
 from translator.emulator.vad import VadSettings
 
-REALTIME_MODEL_PREFIXES = ("gpt-realtime", "gpt-4o-realtime", "gpt-4o-mini-realtime", "phi4-mm-realtime", "azure-realtime")
+REALTIME_MODEL_PREFIXES = (
+    "gpt-realtime",
+    "gpt-4o-realtime",
+    "gpt-4o-mini-realtime",
+    "phi4-mm-realtime",
+    "azure-realtime",
+)
 KNOWN_MODEL = re.compile(r"^(gpt-|phi4|azure-realtime|o\d)", re.IGNORECASE)
-OPENAI_VOICES = frozenset({"alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"})
+OPENAI_VOICES = frozenset(
+    {"alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"}
+)
 AZURE_VOICE_TYPES = frozenset({"azure-standard", "azure-custom", "azure-personal", "avatar-voice-sync"})
 _AZURE_VOICE_NAME = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})+-[A-Za-z0-9]+(Neural|:[A-Za-z0-9]+)$")
 SESSION_KEYS = frozenset(
     "model modalities animation voice instructions input_audio_sampling_rate input_audio_format "
     "output_audio_format turn_detection input_audio_noise_reduction input_audio_echo_cancellation avatar "
-    "input_audio_transcription output_audio_timestamp_types tools tool_choice parallel_tool_calls temperature "
-    "max_response_output_tokens reasoning_effort interim_response include metadata agent".split()
+    "input_audio_transcription output_audio_timestamp_types tools tool_choice parallel_tool_calls "
+    "temperature max_response_output_tokens reasoning_effort interim_response include metadata agent".split()
 )
-VAD_TYPES = frozenset({"server_vad", "azure_semantic_vad", "azure_semantic_vad_en", "azure_semantic_vad_multilingual"})
+VAD_TYPES = frozenset(
+    {"server_vad", "azure_semantic_vad", "azure_semantic_vad_en", "azure_semantic_vad_multilingual"}
+)
 _VAD_DEFAULTS: dict[str, Any] = {
     "threshold": 0.5,
     "prefix_padding_ms": 400,

@@ -21,7 +21,13 @@ import structlog
 from aiohttp import WSMsgType, web
 
 from translator.emulator.codec import Float32Array, decode, input_format, output_format
-from translator.emulator.config import ConfigError, apply_update, default_session, is_realtime_model, vad_settings
+from translator.emulator.config import (
+    ConfigError,
+    apply_update,
+    default_session,
+    is_realtime_model,
+    vad_settings,
+)
 from translator.emulator.conversation import Conversation, Item, ItemError, new_id, user_audio_item
 from translator.emulator.faults import FaultPlan
 from translator.emulator.model import Heard, Model, Reply
@@ -33,14 +39,35 @@ from translator.emulator.voice import synthesize_speech
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
-_UNSUPPORTED = ("input_audio.turn.start", "input_audio.turn.append", "input_audio.turn.end",
-                "input_audio.turn.cancel", "input_audio.clear", "transcription_session.update")
+_UNSUPPORTED = (
+    "input_audio.turn.start",
+    "input_audio.turn.append",
+    "input_audio.turn.end",
+    "input_audio.turn.cancel",
+    "input_audio.clear",
+    "transcription_session.update",
+)
 
 
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, transport: Any, options: EmulatorOptions, model: Model,
-                 faults: FaultPlan, record: ConnectionRecord, model_name: str, expires_in_s: float) -> None:
-        self.ws, self._transport, self.options, self.model, self.faults = ws, transport, options, model, faults
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        transport: Any,
+        options: EmulatorOptions,
+        model: Model,
+        faults: FaultPlan,
+        record: ConnectionRecord,
+        model_name: str,
+        expires_in_s: float,
+    ) -> None:
+        self.ws, self._transport, self.options, self.model, self.faults = (
+            ws,
+            transport,
+            options,
+            model,
+            faults,
+        )
         self.record = record
         self.config = default_session(model_name, record.session_id, int(time.time() + expires_in_s))
         self._expires_in_s = expires_in_s
@@ -80,7 +107,9 @@ class Connection:
 
     @property
     def _rate_hz(self) -> int:
-        return input_format(self.config["input_audio_format"], self.config["input_audio_sampling_rate"]).sample_rate_hz
+        return input_format(
+            self.config["input_audio_format"], self.config["input_audio_sampling_rate"]
+        ).sample_rate_hz
 
     async def send(self, type_: str, **fields: Any) -> None:
         event = {"type": type_, "event_id": new_id("event"), **fields}
@@ -95,10 +124,18 @@ class Connection:
                 raise ConnectionEnded(str(e)) from e
         self.record.sent_types.append(type_)
 
-    async def error(self, code: str, message: str, param: str | None = None, event_id: Any = None,
-                    type_: str = "invalid_request_error") -> None:
-        await self.send("error", error={"type": type_, "code": code, "message": message, "param": param,
-                                        "event_id": event_id})
+    async def error(
+        self,
+        code: str,
+        message: str,
+        param: str | None = None,
+        event_id: Any = None,
+        type_: str = "invalid_request_error",
+    ) -> None:
+        await self.send(
+            "error",
+            error={"type": type_, "code": code, "message": message, "param": param, "event_id": event_id},
+        )
 
     def _spawn(self, coro: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coro)
@@ -110,7 +147,9 @@ class Connection:
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             if not isinstance(exc, ConnectionEnded):
-                log.error("emulator_task_failed", task=name, session_id=self.record.session_id, error=repr(exc))
+                log.error(
+                    "emulator_task_failed", task=name, session_id=self.record.session_id, error=repr(exc)
+                )
 
     async def close(self, code: int) -> None:
         await self.ws.close(code=code)
@@ -149,9 +188,13 @@ class Connection:
         if handler is not None:
             await handler(event)
         elif event.get("type") in _UNSUPPORTED:
-            await self.error("unsupported_event", f"'{event['type']}' is not supported.", "type", event.get("event_id"))
+            await self.error(
+                "unsupported_event", f"'{event['type']}' is not supported.", "type", event.get("event_id")
+            )
         else:
-            await self.error("invalid_value", f"Unknown event type {event.get('type')!r}.", "type", event.get("event_id"))
+            await self.error(
+                "invalid_value", f"Unknown event type {event.get('type')!r}.", "type", event.get("event_id")
+            )
 
     async def _expire(self) -> None:
         await asyncio.sleep(self._expires_in_s)
@@ -174,8 +217,10 @@ class Connection:
             if e.fatal:
                 await self.close(1008)
             return
-        reset = any(new[k] != self.config[k] for k in ("turn_detection", "input_audio_format",
-                                                        "input_audio_sampling_rate"))
+        reset = any(
+            new[k] != self.config[k]
+            for k in ("turn_detection", "input_audio_format", "input_audio_sampling_rate")
+        )
         self.config = new
         if reset:
             self._reset_vad()
@@ -211,7 +256,9 @@ class Connection:
         a = max(0, int((start_ms - self._buffer_start_ms) * rate / 1000))
         b = max(a, int((end_ms - self._buffer_start_ms) * rate / 1000))
         self._buffer = [audio[b:]] if audio.size > b else []
-        self._buffer_start_ms = self._clock_ms - (audio.size - b) * 1000 / rate if audio.size > b else self._clock_ms
+        self._buffer_start_ms = (
+            self._clock_ms - (audio.size - b) * 1000 / rate if audio.size > b else self._clock_ms
+        )
         return audio[a:b]
 
     def _trim_buffer(self, keep_from_ms: float) -> None:
@@ -228,8 +275,9 @@ class Connection:
             if td.get("auto_truncate") and any(i is run.item for i in self.conversation.items):
                 played = run.played_ms()
                 self.conversation.truncate(run.item.id, 0, played)
-                await self.send("conversation.item.truncated", item_id=run.item.id, content_index=0,
-                                audio_end_ms=played)
+                await self.send(
+                    "conversation.item.truncated", item_id=run.item.id, content_index=0, audio_end_ms=played
+                )
 
     async def _speech_stopped(self, at_ms: int) -> None:
         item_id = self._speech_item or new_id("item")
@@ -241,8 +289,12 @@ class Connection:
 
     async def _on_commit(self, event: dict[str, Any]) -> None:
         if not any(b.size for b in self._buffer):
-            await self.error("input_audio_buffer_commit_empty",
-                             "Error committing input audio buffer: the buffer is empty.", None, event.get("event_id"))
+            await self.error(
+                "input_audio_buffer_commit_empty",
+                "Error committing input audio buffer: the buffer is empty.",
+                None,
+                event.get("event_id"),
+            )
             return
         audio = self._take_buffer(self._buffer_start_ms, self._clock_ms)
         self._reset_vad()
@@ -278,9 +330,16 @@ class Connection:
     async def _send_transcription(self, item: Item, failed: bool) -> None:
         ids = {"item_id": item.id, "content_index": 0}
         if failed:
-            await self.send("conversation.item.input_audio_transcription.failed", **ids,
-                            error={"type": "transcription_error", "code": "audio_unintelligible",
-                                   "message": "Emulated transcription failure.", "param": None})
+            await self.send(
+                "conversation.item.input_audio_transcription.failed",
+                **ids,
+                error={
+                    "type": "transcription_error",
+                    "code": "audio_unintelligible",
+                    "message": "Emulated transcription failure.",
+                    "param": None,
+                },
+            )
             return
         transcript = item.heard.transcript if item.heard else ""
         item.payload["content"][0]["transcript"] = transcript
@@ -311,38 +370,57 @@ class Connection:
     async def _start_response(self, request: dict[str, Any], extra: Any, client_event_id: Any) -> None:
         if self.response is not None and self.response.active:
             if self.options.cancel_previous_mode == "reject" or request.get("cancel_previous") is False:
-                await self.error("conversation_already_has_active_response",
-                                 f"Conversation already has an active response in progress: {self.response.id}. "
-                                 "Wait until the response is finished before creating a new one.",
-                                 None, client_event_id)
+                await self.error(
+                    "conversation_already_has_active_response",
+                    f"Conversation already has an active response in progress: {self.response.id}. "
+                    "Wait until the response is finished before creating a new one.",
+                    None,
+                    client_event_id,
+                )
                 return
             await self._stop_response("cancelled", {"type": "cancelled", "reason": "client_cancelled"})
         cfg = self.config
-        instructions = " ".join(str(x) for x in (cfg["instructions"], request.get("instructions"), extra) if x)
+        instructions = " ".join(
+            str(x) for x in (cfg["instructions"], request.get("instructions"), extra) if x
+        )
         out_name = request.get("output_audio_format") or cfg["output_audio_format"]
         out = output_format(out_name)
         source = self.conversation.latest_heard()
         heard: Heard | None = source.heard if source else None
         pre = request.get("pre_generated_assistant_message")
         if pre is not None:
-            text = pre if isinstance(pre, str) else " ".join(
-                str(c.get("text", "")) for c in (pre.get("content") or []) if isinstance(c, dict))
+            text = (
+                pre
+                if isinstance(pre, str)
+                else " ".join(
+                    str(c.get("text", "")) for c in (pre.get("content") or []) if isinstance(c, dict)
+                )
+            )
             reply = Reply(text, synthesize_speech(text, out.sample_rate_hz))
         elif source is not None:
-            reply = self.model.reply(heard, instructions, source.audio, source.sample_rate_hz, out.sample_rate_hz)
+            reply = self.model.reply(
+                heard, instructions, source.audio, source.sample_rate_hz, out.sample_rate_hz
+            )
         else:
             reply = self.model.reply(None, instructions, np.zeros(0, np.float32), 24_000, out.sample_rate_hz)
         modalities = request.get("modalities") or cfg["modalities"]
         spec = ResponseSpec(
             reply=reply,
             delay_ms=reply.delay_ms if reply.delay_ms is not None else self.options.model_delay_ms,
-            pacing=self.options.pacing, output=out, output_format_name=str(out_name), audio="audio" in modalities,
-            in_conversation=request.get("conversation", "auto") != "none", voice=request.get("voice", cfg["voice"]),
+            pacing=self.options.pacing,
+            output=out,
+            output_format_name=str(out_name),
+            audio="audio" in modalities,
+            in_conversation=request.get("conversation", "auto") != "none",
+            voice=request.get("voice", cfg["voice"]),
             temperature=request.get("temperature", cfg["temperature"]),
-            utterance=heard.utterance if heard else None, item_status_on_add=self.options.item_status_on_add,
+            utterance=heard.utterance if heard else None,
+            item_status_on_add=self.options.item_status_on_add,
         )
         abort = Abort(close_1011=lambda: self.close(1011), tcp_abort=self._transport.abort)
-        run = ResponseRun(spec, self.send, self.faults, abort, (instructions, heard.duration_ms if heard else 0))
+        run = ResponseRun(
+            spec, self.send, self.faults, abort, (instructions, heard.duration_ms if heard else 0)
+        )
         run.conversation_id = self.conversation_id if spec.in_conversation else None
         self.response = run
         self._spawn(run.run(self._add_assistant_item), "response")
@@ -354,8 +432,12 @@ class Connection:
         wanted = event.get("response_id")
         run = self.response
         if run is None or not run.active or (wanted and wanted != run.id):
-            await self.error("response_cancel_not_active", "Cancellation failed: no active response found.",
-                             None, event.get("event_id"))
+            await self.error(
+                "response_cancel_not_active",
+                "Cancellation failed: no active response found.",
+                None,
+                event.get("event_id"),
+            )
             return
         await self._stop_response("cancelled", {"type": "cancelled", "reason": "client_cancelled"})
 
@@ -371,22 +453,34 @@ class Connection:
         async def op() -> None:
             item, previous = self.conversation.create(event.get("item"), event.get("previous_item_id"))
             await self.send("conversation.item.created", previous_item_id=previous, item=item.payload)
+
         await self._item_op(event, op)
 
     async def _on_item_delete(self, event: dict[str, Any]) -> None:
         async def op() -> None:
             self.conversation.delete(event.get("item_id"))
             await self.send("conversation.item.deleted", item_id=event.get("item_id"))
+
         await self._item_op(event, op)
 
     async def _on_item_retrieve(self, event: dict[str, Any]) -> None:
         async def op() -> None:
-            await self.send("conversation.item.retrieved", item=self.conversation.find(event.get("item_id")).payload)
+            await self.send(
+                "conversation.item.retrieved", item=self.conversation.find(event.get("item_id")).payload
+            )
+
         await self._item_op(event, op)
 
     async def _on_item_truncate(self, event: dict[str, Any]) -> None:
         async def op() -> None:
-            self.conversation.truncate(event.get("item_id"), event.get("content_index"), event.get("audio_end_ms"))
-            await self.send("conversation.item.truncated", item_id=event.get("item_id"),
-                            content_index=event.get("content_index"), audio_end_ms=event.get("audio_end_ms"))
+            self.conversation.truncate(
+                event.get("item_id"), event.get("content_index"), event.get("audio_end_ms")
+            )
+            await self.send(
+                "conversation.item.truncated",
+                item_id=event.get("item_id"),
+                content_index=event.get("content_index"),
+                audio_end_ms=event.get("audio_end_ms"),
+            )
+
         await self._item_op(event, op)

@@ -82,8 +82,16 @@ class Conversation:
 
     def create(self, raw: Any, previous_item_id: Any) -> tuple[Item, str | None]:
         """``conversation.item.create``: returns the item and the id it follows."""
-        if not isinstance(raw, dict) or raw.get("type") not in {"message", "function_call", "function_call_output"}:
-            raise ItemError("invalid_value", "item.type must be message, function_call or function_call_output", "item.type")
+        if not isinstance(raw, dict) or raw.get("type") not in {
+            "message",
+            "function_call",
+            "function_call_output",
+        }:
+            raise ItemError(
+                "invalid_value",
+                "item.type must be message, function_call or function_call_output",
+                "item.type",
+            )
         payload = copy.deepcopy(raw)
         if payload["type"] == "message":
             if payload.get("role") not in {"user", "assistant", "system"}:

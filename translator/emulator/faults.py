@@ -26,7 +26,9 @@ UtteranceFaultKind = Literal[
     "stall_mid_response",
 ]
 UTTERANCE_FAULT_KINDS: frozenset[str] = frozenset(get_args(UtteranceFaultKind))
-CONNECTION_FAULT_KINDS = frozenset({"http_429_first_n", "expire_after_s", "no_pong", "stall", "unknown_events"})
+CONNECTION_FAULT_KINDS = frozenset(
+    {"http_429_first_n", "expire_after_s", "no_pong", "stall", "unknown_events"}
+)
 MID_RESPONSE_KINDS: frozenset[str] = UTTERANCE_FAULT_KINDS - {"transcription_failed"}
 
 

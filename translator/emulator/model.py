@@ -68,7 +68,12 @@ class Model(Protocol):
     def hear(self, audio: Float32Array, sample_rate_hz: int, ordinal: int) -> Heard: ...
 
     def reply(
-        self, heard: Heard | None, instructions: str, source: Float32Array, source_rate_hz: int, out_rate_hz: int
+        self,
+        heard: Heard | None,
+        instructions: str,
+        source: Float32Array,
+        source_rate_hz: int,
+        out_rate_hz: int,
     ) -> Reply: ...
 
 
@@ -106,7 +111,12 @@ class EchoModel:
         return Heard(text, spoken, duration_ms, ordinal)
 
     def reply(
-        self, heard: Heard | None, instructions: str, source: Float32Array, source_rate_hz: int, out_rate_hz: int
+        self,
+        heard: Heard | None,
+        instructions: str,
+        source: Float32Array,
+        source_rate_hz: int,
+        out_rate_hz: int,
     ) -> Reply:
         if heard is None or not heard.has_speech:
             return Reply("", np.zeros(0, np.float32))
@@ -163,7 +173,12 @@ class ScriptedModel:
         return u.translations[key], key
 
     def reply(
-        self, heard: Heard | None, instructions: str, source: Float32Array, source_rate_hz: int, out_rate_hz: int
+        self,
+        heard: Heard | None,
+        instructions: str,
+        source: Float32Array,
+        source_rate_hz: int,
+        out_rate_hz: int,
     ) -> Reply:
         if heard is None or not heard.parts:
             return Reply("", np.zeros(0, np.float32))

@@ -78,12 +78,20 @@ def usage(instructions: str, heard_ms: int, text: str, audio_ms: int) -> dict[st
 
 
 class ResponseRun:
-    def __init__(self, spec: ResponseSpec, send: Sender, faults: FaultPlan, abort: Abort, usage_in: tuple[str, int]):
+    def __init__(
+        self, spec: ResponseSpec, send: Sender, faults: FaultPlan, abort: Abort, usage_in: tuple[str, int]
+    ):
         self.spec = spec
         self.id = new_id("resp")
         self.item = Item(
-            {"id": new_id("item"), "object": "realtime.item", "type": "message", "status": spec.item_status_on_add,
-             "role": "assistant", "content": []},
+            {
+                "id": new_id("item"),
+                "object": "realtime.item",
+                "type": "message",
+                "status": spec.item_status_on_add,
+                "role": "assistant",
+                "content": [],
+            },
         )
         self._send = send
         self._faults = faults
@@ -111,16 +119,24 @@ class ResponseRun:
             return 0
         return min(self.audio_ms_sent, int((time.monotonic() - self.first_audio_at) * 1000))
 
-    def _response(self, status: str, details: dict[str, Any] | None, output: list[dict[str, Any]]) -> dict[str, Any]:
+    def _response(
+        self, status: str, details: dict[str, Any] | None, output: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         s = self.spec
         return {
-            "id": self.id, "object": "realtime.response", "status": status, "status_details": details,
+            "id": self.id,
+            "object": "realtime.response",
+            "status": status,
+            "status_details": details,
             "output": output,
             "usage": usage(self._usage_in[0], self._usage_in[1], self.text_sent, self.audio_ms_sent)
-            if status != "in_progress" else None,
+            if status != "in_progress"
+            else None,
             "conversation_id": self.conversation_id,
             "modalities": ["text", "audio"] if s.audio else ["text"],
-            "voice": s.voice, "output_audio_format": s.output_format_name, "temperature": s.temperature,
+            "voice": s.voice,
+            "output_audio_format": s.output_format_name,
+            "temperature": s.temperature,
             "max_output_tokens": "inf",
         }
 
@@ -152,11 +168,17 @@ class ResponseRun:
         ids = {"response_id": self.id, "item_id": self.item.id, "output_index": 0, "content_index": 0}
         await send("response.created", response=self._response("in_progress", None, []))
         if self._faults.unknown_events:
-            await send("rate_limits.updated", rate_limits=[{"name": "requests", "limit": 100, "remaining": 99,
-                                                            "reset_seconds": 60.0}])
-        await send("response.output_item.added", response_id=self.id, output_index=0, item=dict(self.item.payload))
+            await send(
+                "rate_limits.updated",
+                rate_limits=[{"name": "requests", "limit": 100, "remaining": 99, "reset_seconds": 60.0}],
+            )
+        await send(
+            "response.output_item.added", response_id=self.id, output_index=0, item=dict(self.item.payload)
+        )
         if s.in_conversation:
-            await send("conversation.item.created", previous_item_id=on_item(self.item), item=dict(self.item.payload))
+            await send(
+                "conversation.item.created", previous_item_id=on_item(self.item), item=dict(self.item.payload)
+            )
         part_type = "audio" if s.audio else "text"
         empty_part = {"type": "audio", "transcript": ""} if s.audio else {"type": "text", "text": ""}
         await send("response.content_part.added", **ids, part=empty_part)
@@ -173,7 +195,7 @@ class ResponseRun:
                 await self._fire(fault.kind, fault.code, fault.reason, fault.seconds)
                 if self._stop_reason is not None:
                     break
-            w0, w1 = step * len(words) // steps, (step + 1) * len(words) // steps
+            w0, w1 = -(-step * len(words) // steps), -(-(step + 1) * len(words) // steps)  # ceil: text leads
             if w1 > w0:
                 delta = " ".join(words[w0:w1]) + (" " if w1 < len(words) else "")
                 self.text_sent += delta
@@ -194,9 +216,16 @@ class ResponseRun:
 
     async def _fire(self, kind: str, code: str, reason: str, seconds: float) -> None:
         if kind == "close_1011_mid_response":
-            await self._send("error", error={"type": "server_error", "code": "server_error",
-                                             "message": "The server had an error (emulated).", "param": None,
-                                             "event_id": None})
+            await self._send(
+                "error",
+                error={
+                    "type": "server_error",
+                    "code": "server_error",
+                    "message": "The server had an error (emulated).",
+                    "param": None,
+                    "event_id": None,
+                },
+            )
             await self._abort.close_1011()
             raise ConnectionEnded(kind)
         if kind == "tcp_abort_mid_response":
@@ -204,11 +233,28 @@ class ResponseRun:
             raise ConnectionEnded(kind)
         if kind == "error_event":
             error_type = "rate_limit_error" if code == "rate_limit_exceeded" else "server_error"
-            await self._send("error", error={"type": error_type, "code": code, "param": None, "event_id": None,
-                                             "message": f"Emulated {code} error."})
+            await self._send(
+                "error",
+                error={
+                    "type": error_type,
+                    "code": code,
+                    "param": None,
+                    "event_id": None,
+                    "message": f"Emulated {code} error.",
+                },
+            )
         elif kind == "response_failed":
-            self.request_stop("failed", {"type": "failed", "error": {"type": "server_error", "code": "internal_error",
-                                                                     "message": "Emulated failure."}})
+            self.request_stop(
+                "failed",
+                {
+                    "type": "failed",
+                    "error": {
+                        "type": "server_error",
+                        "code": "internal_error",
+                        "message": "Emulated failure.",
+                    },
+                },
+            )
         elif kind == "response_incomplete":
             self.request_stop("incomplete", {"type": "incomplete", "reason": reason})
         elif kind == "stall_mid_response":
@@ -229,6 +275,7 @@ class ResponseRun:
         self.item.payload["status"] = "completed" if status == "completed" else "incomplete"
         self.item.payload["content"] = [part]
         self.item.audio_ms = self.audio_ms_sent
-        await send("response.output_item.done", response_id=self.id, output_index=0, item=dict(self.item.payload))
+        await send(
+            "response.output_item.done", response_id=self.id, output_index=0, item=dict(self.item.payload)
+        )
         await send("response.done", response=self._response(status, details, [dict(self.item.payload)]))
-

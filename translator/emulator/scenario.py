@@ -37,7 +37,12 @@ from typing import Any, Literal
 import pydantic
 import yaml
 
-from translator.emulator.faults import CONNECTION_FAULT_KINDS, UTTERANCE_FAULT_KINDS, FaultPlan, UtteranceFault
+from translator.emulator.faults import (
+    CONNECTION_FAULT_KINDS,
+    UTTERANCE_FAULT_KINDS,
+    FaultPlan,
+    UtteranceFault,
+)
 
 
 class ScenarioError(ValueError):
@@ -172,7 +177,9 @@ def parse_scenario(raw: object, path: Path) -> Scenario:
     for i, u in enumerate(model.utterances):
         for j, (_, start, end) in enumerate(u.words):
             if end < start:
-                raise ScenarioError(f"{path}: utterances[{i}].words[{j}]: end_ms {end} is before start_ms {start}")
+                raise ScenarioError(
+                    f"{path}: utterances[{i}].words[{j}]: end_ms {end} is before start_ms {start}"
+                )
         audio_map = {
             lang: _existing(base, name, f"utterances[{i}].translation_audio.{lang}", path)
             for lang, name in u.translation_audio.items()

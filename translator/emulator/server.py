@@ -98,19 +98,28 @@ class Emulator:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if not self._authorized(_credential(request)):
             log.info("emulator_handshake_rejected", status=401, remote=request.remote)
-            return _json_error(401, "401", "Access denied due to invalid subscription key or wrong API endpoint. "
-                               "Make sure to provide a valid key for an active subscription.")
+            return _json_error(
+                401,
+                "401",
+                "Access denied due to invalid subscription key or wrong API endpoint. "
+                "Make sure to provide a valid key for an active subscription.",
+            )
         if self.faults.reject_handshake():
             log.info("emulator_handshake_rejected", status=429, remote=request.remote)
-            return _json_error(429, "429", "Rate limit exceeded (emulated). Try again later.", **{"Retry-After": "1"})
+            return _json_error(
+                429, "429", "Rate limit exceeded (emulated). Try again later.", **{"Retry-After": "1"}
+            )
         model_name = request.query.get("model", "")
         agent = request.query.get("agent-name") and request.query.get("agent-project-name")
         if not model_name and not agent and self.options.require_model:
-            return _json_error(400, "400", "Missing query parameter 'model' (or 'agent-name' and 'agent-project-name').")
+            return _json_error(
+                400, "400", "Missing query parameter 'model' (or 'agent-name' and 'agent-project-name')."
+            )
         index = self._handshakes
         self._handshakes += 1
-        ws = web.WebSocketResponse(max_msg_size=MAX_INBOUND_FRAME_BYTES,
-                                   autoping=index not in self.faults.no_pong_connections)
+        ws = web.WebSocketResponse(
+            max_msg_size=MAX_INBOUND_FRAME_BYTES, autoping=index not in self.faults.no_pong_connections
+        )
         transport = request.transport
         await ws.prepare(request)
         query = {k: v for k, v in request.query.items() if k.lower() not in _SECRET_PARAMS}
@@ -118,8 +127,13 @@ class Emulator:
         self.records.append(record)
         if self.options.record_dir is not None:
             record.open_file(self.options.record_dir)
-        log.info("emulator_connection", index=index, session_id=record.session_id, model=record.model,
-                 remote=request.remote)
+        log.info(
+            "emulator_connection",
+            index=index,
+            session_id=record.session_id,
+            model=record.model,
+            remote=request.remote,
+        )
         try:
             if model_name and self.options.reject_unknown_models and not KNOWN_MODEL.match(model_name):
                 await self._reject_model(ws, model_name)
@@ -130,20 +144,38 @@ class Emulator:
             await ws.close(code=1011)
         finally:
             record.close(ws.close_code)
-            log.info("emulator_connection_closed", index=index, session_id=record.session_id,
-                     close_code=ws.close_code, received=len(record.received), sent=len(record.sent_types),
-                     duration_s=round(time.time() - record.started_at_s, 3))
+            log.info(
+                "emulator_connection_closed",
+                index=index,
+                session_id=record.session_id,
+                close_code=ws.close_code,
+                received=len(record.received),
+                sent=len(record.sent_types),
+                duration_s=round(time.time() - record.started_at_s, 3),
+            )
         return ws
 
     async def _reject_model(self, ws: web.WebSocketResponse, model_name: str) -> None:
-        await ws.send_json({"type": "error", "event_id": new_id("event"), "error": {
-            "type": "invalid_request_error", "code": "model_not_found", "param": "model", "event_id": None,
-            "message": f"The model '{model_name}' does not exist or you do not have access to it."}})
+        await ws.send_json(
+            {
+                "type": "error",
+                "event_id": new_id("event"),
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "model_not_found",
+                    "param": "model",
+                    "event_id": None,
+                    "message": f"The model '{model_name}' does not exist or you do not have access to it.",
+                },
+            }
+        )
         await ws.close(code=1008)
 
     async def _serve(self, ws: web.WebSocketResponse, transport: Any, record: ConnectionRecord) -> None:
         cap = self.options.session_max_s
         if self.faults.expire_after_s is not None:
             cap = min(cap, self.faults.expire_after_s)
-        connection = Connection(ws, transport, self.options, self.model, self.faults, record, record.model, cap)
+        connection = Connection(
+            ws, transport, self.options, self.model, self.faults, record, record.model, cap
+        )
         await connection.serve()

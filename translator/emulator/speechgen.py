@@ -143,4 +143,7 @@ def synthesize(
 
 
 def write_scenario(scenario: dict[str, Any], path: Path) -> None:
-    path.write_text(yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False, default_flow_style=None, width=120), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False, default_flow_style=None, width=120),
+        encoding="utf-8",
+    )

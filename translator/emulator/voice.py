@@ -27,7 +27,9 @@ def speech_duration_ms(text: str, ms_per_char: float = DEFAULT_MS_PER_CHAR) -> i
     return max(MIN_SPEECH_MS, int(len(text.strip()) * ms_per_char))
 
 
-def synthesize_speech(text: str, sample_rate_hz: int, ms_per_char: float = DEFAULT_MS_PER_CHAR) -> Float32Array:
+def synthesize_speech(
+    text: str, sample_rate_hz: int, ms_per_char: float = DEFAULT_MS_PER_CHAR
+) -> Float32Array:
     """A deterministic speech-like signal for ``text`` (empty text gives no samples)."""
     if not text.strip():
         return np.zeros(0, np.float32)

@@ -1,0 +1,66 @@
+"""``translator emulator``: serve the emulator until cancelled (Ctrl-C).
+
+The lead's ``translator/cli.py`` calls :func:`add_arguments` on its sub-parser and
+awaits :func:`run`; logging is configured there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import structlog
+
+from translator.emulator.faults import FaultPlan
+from translator.emulator.options import EmulatorOptions
+from translator.emulator.scenario import load_scenario
+from translator.emulator.server import Emulator
+
+log = structlog.get_logger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any free)")
+    parser.add_argument("--scenario", type=Path, help="scenario file (YAML/JSON); default: unscripted echo model")
+    parser.add_argument("--key", action="append", dest="keys", metavar="KEY",
+                        help="accept only this API key or bearer token (repeatable; default: any non-empty)")
+    parser.add_argument("--model-delay-ms", type=int, default=300, help="delay before the first response delta")
+    parser.add_argument("--pacing", type=float, default=4.0, help="audio sent at N x real time (0 = unpaced)")
+    parser.add_argument("--ordering", choices=["auto", "cascaded", "realtime"], default="auto")
+    parser.add_argument("--session-max-s", type=float, default=1800.0, help="session expiry cap in seconds")
+    parser.add_argument("--record-dir", type=Path, help="write one JSONL file of client events per connection")
+    parser.add_argument("--http-429-first-n", type=int, default=0, help="refuse the first N handshakes with 429")
+    parser.add_argument("--unknown-events", action="store_true", help="interleave unknown server event types")
+
+
+def options_from_args(args: argparse.Namespace) -> EmulatorOptions:
+    """Raises ScenarioError (one line) for a bad scenario file."""
+    faults = FaultPlan(http_429_first_n=args.http_429_first_n, unknown_events=args.unknown_events)
+    return EmulatorOptions(
+        accepted_keys=frozenset(args.keys) if args.keys else None,
+        scenario=load_scenario(args.scenario) if args.scenario else None,
+        model_delay_ms=args.model_delay_ms,
+        pacing=args.pacing,
+        ordering=args.ordering,
+        session_max_s=args.session_max_s,
+        record_dir=args.record_dir,
+        faults=faults,
+    )
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Serve until cancelled; returns the exit status."""
+    options = options_from_args(args)
+    emulator = Emulator(options)
+    try:
+        await emulator.start(args.host, args.port)
+    except OSError as e:
+        log.error("emulator_listen_failed", host=args.host, port=args.port, error=e.strerror or str(e))
+        return 1
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await emulator.stop()
+    return 0
