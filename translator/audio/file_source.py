@@ -117,5 +117,8 @@ class FileSource:
 
 
 def _reason(error: BaseException) -> str:
+    """libsndfile's message without its own "Error opening 'path':" prefix (we name the file already)."""
     text = " ".join(str(error).split()) or type(error).__name__
-    return text.replace("Error opening ", "").strip()
+    if text.startswith("Error opening ") and "': " in text:
+        text = text.split("': ", 1)[1]
+    return text.rstrip(".") or type(error).__name__
