@@ -41,6 +41,7 @@ class Arbiter:
         self._pending: dict[str, _Pending] = {}
         self._decided: dict[str, str | None] = {}
         self._timeout_s = timeout_s
+        self._last_language: str | None = None
 
     def register(self, source_language: str, decide: Decide) -> None:
         self._sessions.setdefault(source_language, []).append(decide)
@@ -81,7 +82,10 @@ class Arbiter:
         best = max(guesses, key=lambda g: g.confidence)
         if best.language is not None:
             return best.language
-        # No evidence either way: the longest transcript's own session is the best bet.
+        # No evidence either way ("OK", a name, the tail of a cut sentence): the speaker
+        # most likely goes on in the language of the previous utterance.
+        if self._last_language is not None:
+            return self._last_language
         return max(pending.reports.items(), key=lambda kv: len(kv[1]))[0]
 
     def _settle(self, utterance: str, language: str | None, why: str) -> None:
@@ -89,6 +93,8 @@ class Arbiter:
         if pending.timer is not None:
             pending.timer.cancel()
         self._decided[utterance] = language
+        if language is not None:
+            self._last_language = language
         log.debug("utterance_language", utterance=utterance, language=language, why=why)
         text = pending.reports.get(language or "", "") or next(iter(pending.reports.values()), "")
         self._deliver(utterance, language, text)

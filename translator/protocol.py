@@ -205,7 +205,8 @@ def _done(e: Any) -> ResponseEnded:
     if reason is None and details is not None:
         err = getattr(details, "error", None)
         reason = getattr(err, "code", None) or getattr(err, "message", None) if err is not None else None
-    return ResponseEnded(r.id, str(r.status), reason)
+    status = getattr(r.status, "value", r.status)  # the SDK gives an enum member (a str subclass)
+    return ResponseEnded(r.id, str(status), reason)
 
 
 def _failed(e: Any) -> TranscriptionFailed:

@@ -132,7 +132,7 @@ class Session:
         self._expires_at: float | None = None
         self._connected_at = 0.0
         self._last_event = time.monotonic()
-        self._progress = False
+        self._ended = 0  # utterances that reached a terminal stage: the measure of progress
         self._hold_until = 0.0
         self._expiring = False
         self._log = log.bind(direction=self.key)
@@ -182,7 +182,7 @@ class Session:
             )
         elif u.item_id is not None:
             self._outbox.append({"type": "conversation.item.delete", "item_id": u.item_id})
-            u.stage = Stage.SKIPPED
+            self._end(u, Stage.SKIPPED)
         self._wake.set()
 
     # -- supervision ----------------------------------------------------------------------
@@ -194,7 +194,7 @@ class Session:
         backoff = Backoff(self._t.backoff_initial_s, self._t.backoff_max_s)
         failures = quick = 0
         while not self.finished():
-            self._progress = False
+            finished_before = self._terminal_count()
             started = time.monotonic()
             try:
                 await self._one_connection()
@@ -209,7 +209,8 @@ class Session:
                 throttled = isinstance(e, Throttled)
                 expected = isinstance(e, _Dropped) and e.expected
                 lived = time.monotonic() - started
-                if self._progress or expected:
+                progressed = self._terminal_count() > finished_before
+                if progressed or expected:
                     failures = quick = 0
                     backoff.reset()
                 else:
@@ -242,6 +243,9 @@ class Session:
                 self._emit(Notice(self.key, "reconnect", f"reconnecting: {e}"))
                 await asyncio.sleep(delay)
 
+    def _terminal_count(self) -> int:
+        return self._ended + self.ledger.dropped_utterances
+
     async def _one_connection(self) -> None:
         self._connected_at = 0.0
         self._conn_no += 1
@@ -255,19 +259,19 @@ class Session:
             self._expiring = False
             await self._configure(conn)
             self._wake.set()
-            tasks = [
-                asyncio.ensure_future(self._receive(conn)),
-                asyncio.ensure_future(self._watchdog()),
-                asyncio.ensure_future(self._send(conn)),
-            ]
+            sender = asyncio.ensure_future(self._send(conn))
+            receiver = asyncio.ensure_future(self._receive(conn))
+            tasks = [sender, receiver, asyncio.ensure_future(self._watchdog())]
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for t in tasks:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+            if self.finished():
+                return  # everything heard was translated; how the socket then closed does not matter
             for t in done:
-                t.result()  # re-raise the first failure
+                t.result()  # re-raise the failure that ended the connection
 
     async def _configure(self, conn: Any) -> None:
         first = await self._next_wire(conn, timeout_s=self._target.connect_timeout_s)
@@ -379,7 +383,7 @@ class Session:
             if u.translate is False:  # another direction translates it: never commit it here
                 if u.sent_bytes:
                     await self._post(conn, {"type": "input_audio_buffer.clear"})
-                u.stage = Stage.SKIPPED
+                self._end(u, Stage.SKIPPED)
                 continue
             await self._append(conn, u)
             if u.stage is not Stage.CLOSED or not prev_settled:
@@ -437,19 +441,18 @@ class Session:
                 u.item_id = item
                 if u.translate is False:
                     self._outbox.append({"type": "conversation.item.delete", "item_id": item})
-                    u.stage = Stage.SKIPPED
+                    self._end(u, Stage.SKIPPED)
             case Transcribed(item_id=item, text=text):
                 u = self.ledger.by_item(item)
                 if u is None or u.terminal:
                     return
-                self._progress = True
                 u.stage = Stage.TRANSCRIBED
                 if u.translate is None:
                     u.transcript = text
                     self._arbiter.report(u.id, self.direction.source, text)
                 elif u.translate is False:
                     self._outbox.append({"type": "conversation.item.delete", "item_id": item})
-                    u.stage = Stage.SKIPPED
+                    self._end(u, Stage.SKIPPED)
             case TranscriptionFailed(item_id=item, message=message):
                 self._transcription_failed(item, message)
             case ResponseStarted(response_id=rid):
@@ -469,7 +472,6 @@ class Session:
             case AudioDelta(response_id=rid, pcm=pcm):
                 u = self.ledger.by_response(rid)
                 if u is not None and pcm:
-                    self._progress = True
                     if u.first_audio_wall_s is None:
                         u.first_audio_wall_s = time.monotonic()
                     self._emit(TranslationAudio(self.key, u.id, pcm, OUTPUT_RATE_HZ, at_ms=u.end_ms))
@@ -486,6 +488,11 @@ class Session:
             case _:
                 pass
 
+    def _end(self, u: Utt, stage: Stage) -> None:
+        if not u.terminal:
+            self._ended += 1
+        u.stage = stage
+
     def _transcription_failed(self, item: str, message: str) -> None:
         u = self.ledger.by_item(item)
         if u is None or u.terminal:
@@ -496,7 +503,7 @@ class Session:
         if u.transcription_failures >= _MAX_ATTEMPTS:
             self._log.error("transcription_gave_up", utterance=u.id, reason=message)
             self._emit(Notice(self.key, "error", f"utterance {u.id} could not be transcribed: {message}"))
-            u.stage = Stage.SKIPPED
+            self._end(u, Stage.SKIPPED)
             return
         self._log.warning(
             "transcription_failed_retrying", utterance=u.id, reason=message, attempt=u.transcription_failures
@@ -519,7 +526,7 @@ class Session:
         if u.response_attempts >= _MAX_ATTEMPTS:
             self._log.error("translation_gave_up", utterance=u.id, status=status, reason=reason)
             self._emit(Notice(self.key, "error", f"utterance {u.id}: translation {status} ({reason})"))
-            u.stage = Stage.SKIPPED
+            self._end(u, Stage.SKIPPED)
             return
         self._log.warning(
             "translation_retrying", utterance=u.id, status=status, reason=reason, attempt=u.response_attempts
@@ -542,8 +549,7 @@ class Session:
             end_to_final_text_ms=_ms(now - closed),
             ear_voice_span_ms=_ms(u.first_audio_wall_s - u.start_wall_s) if u.first_audio_wall_s else None,
         )
-        u.stage = Stage.DONE
-        self._progress = True
+        self._end(u, Stage.DONE)
         if text:
             self.stats.utterances += 1
             self.stats.latencies.append(latency)
