@@ -13,6 +13,8 @@ from azure.ai.voicelive.aio import VoiceLiveConnection, connect
 from azure.ai.voicelive.models import ServerEvent
 from azure.core.credentials import AzureKeyCredential
 
+from translator.emulator import ConnectionRecord
+
 KEY = AzureKeyCredential("test-key")
 SPANISH = "You are an interpreter. Translate everything the speaker says into Spanish (es-ES)."
 
@@ -57,6 +59,14 @@ def types(events: Sequence[ServerEvent]) -> list[str]:
             continue
         out.append(name)
     return out
+
+
+async def closed(record: ConnectionRecord, timeout_s: float = 5.0) -> ConnectionRecord:
+    """Wait until the emulator has finished with a connection (its record is closed)."""
+    async with asyncio.timeout(timeout_s):
+        while record.ended_at_s is None:
+            await asyncio.sleep(0.01)
+    return record
 
 
 def silence(ms: int, rate_hz: int = 24_000) -> np.ndarray:

@@ -152,7 +152,13 @@ class Connection:
                 )
 
     async def close(self, code: int) -> None:
+        self.record.close_code = code
         await self.ws.close(code=code)
+
+    def abort(self) -> None:
+        """Drop the TCP connection with no close frame (the client sees 1006)."""
+        self.record.close_code = 1006
+        self._transport.abort()
 
     def _hold(self, seconds: float) -> None:
         self._gate.clear()
@@ -417,7 +423,7 @@ class Connection:
             utterance=heard.utterance if heard else None,
             item_status_on_add=self.options.item_status_on_add,
         )
-        abort = Abort(close_1011=lambda: self.close(1011), tcp_abort=self._transport.abort)
+        abort = Abort(close_1011=lambda: self.close(1011), tcp_abort=self.abort)
         run = ResponseRun(
             spec, self.send, self.faults, abort, (instructions, heard.duration_ms if heard else 0)
         )

@@ -23,6 +23,7 @@ class ConnectionRecord:
     received: list[dict[str, Any]] = field(default_factory=list)
     sent_types: list[str] = field(default_factory=list)
     close_code: int | None = None
+    """The code the emulator closed with (1006 for an abort), else the client's."""
     ended_at_s: float | None = None
     _file: IO[str] | None = field(default=None, repr=False)
 

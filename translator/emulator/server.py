@@ -136,14 +136,15 @@ class Emulator:
         )
         try:
             if model_name and self.options.reject_unknown_models and not KNOWN_MODEL.match(model_name):
-                await self._reject_model(ws, model_name)
+                await self._reject_model(ws, model_name, record)
             else:
                 await self._serve(ws, transport, record)
         except Exception as e:  # a bug in the emulator: close 1011 like a failing service
             log.error("emulator_connection_failed", index=index, session_id=record.session_id, error=repr(e))
+            record.close_code = 1011
             await ws.close(code=1011)
         finally:
-            record.close(ws.close_code)
+            record.close(record.close_code if record.close_code is not None else ws.close_code)
             log.info(
                 "emulator_connection_closed",
                 index=index,
@@ -155,7 +156,7 @@ class Emulator:
             )
         return ws
 
-    async def _reject_model(self, ws: web.WebSocketResponse, model_name: str) -> None:
+    async def _reject_model(self, ws: web.WebSocketResponse, model_name: str, record: ConnectionRecord) -> None:
         await ws.send_json(
             {
                 "type": "error",
@@ -169,6 +170,7 @@ class Emulator:
                 },
             }
         )
+        record.close_code = 1008
         await ws.close(code=1008)
 
     async def _serve(self, ws: web.WebSocketResponse, transport: Any, record: ConnectionRecord) -> None:
