@@ -49,7 +49,11 @@ def noisy(tmp_path_factory: pytest.TempPathFactory) -> Recording:
     folder = tmp_path_factory.mktemp("noisy")
     script = [
         ScriptLine("en-US", "Please open the window.", {"fr-FR": "Veuillez ouvrir la fenêtre."}),
-        ScriptLine("en-US", "The meeting starts at nine tomorrow.", {"fr-FR": "La réunion commence à neuf heures demain."}),
+        ScriptLine(
+            "en-US",
+            "The meeting starts at nine tomorrow.",
+            {"fr-FR": "La réunion commence à neuf heures demain."},
+        ),
         ScriptLine("en-US", "Thank you very much.", {"fr-FR": "Merci beaucoup."}),
     ]
     scenario = synthesize(script, folder / "noisy.wav", noise_dbfs=-40.0, seed=3)

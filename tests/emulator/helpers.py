@@ -41,7 +41,9 @@ async def collect(conn: VoiceLiveConnection, until: set[str], timeout_s: float =
                 return events
 
 
-async def append(conn: VoiceLiveConnection, pcm: np.ndarray, chunk: int = 960, realtime_s: float = 0.0) -> None:
+async def append(
+    conn: VoiceLiveConnection, pcm: np.ndarray, chunk: int = 960, realtime_s: float = 0.0
+) -> None:
     """Append int16 samples (or raw bytes for g711) in chunks; pause ``realtime_s`` between them."""
     data = pcm.astype("<i2").tobytes() if pcm.dtype != np.uint8 else pcm.tobytes()
     step = chunk * (2 if pcm.dtype != np.uint8 else 1)
@@ -64,8 +66,7 @@ def types(events: Sequence[ServerEvent]) -> list[str]:
 async def closed(record: ConnectionRecord, timeout_s: float = 5.0) -> ConnectionRecord:
     """Wait until the emulator has finished with a connection (its record is closed)."""
     async with asyncio.timeout(timeout_s):
-        while record.ended_at_s is None:
-            await asyncio.sleep(0.01)
+        await record.ended.wait()
     return record
 
 

@@ -9,7 +9,7 @@ from azure.ai.voicelive.models import ServerEvent
 from azure.core.credentials import AzureKeyCredential
 
 from tests.emulator.conftest import Recording, fast_options
-from tests.emulator.helpers import SPANISH, append, collect, configure, session, silence, types
+from tests.emulator.helpers import SPANISH, append, collect, configure, session, types
 from translator.emulator import Emulator
 
 VAD = {"type": "server_vad", "create_response": True, "interrupt_response": True}
@@ -48,8 +48,12 @@ def _assert_wellformed(events: list[ServerEvent]) -> None:
 
 async def _one_utterance(emu: Emulator, sample: Recording, model: str) -> list[ServerEvent]:
     async with session(emu.url, model=model) as conn:
-        events = await configure(conn, instructions=SPANISH, turn_detection=VAD,
-                                 input_audio_transcription={"model": "azure-speech"})
+        events = await configure(
+            conn,
+            instructions=SPANISH,
+            turn_detection=VAD,
+            input_audio_transcription={"model": "azure-speech"},
+        )
         await append(conn, sample.span(0, 5500))
         events += await collect(conn, until={"response.done"})
         if model.startswith("gpt-realtime"):
@@ -178,7 +182,10 @@ async def test_manual_turns_commit_clear_and_create(emulator: Emulator, sample: 
         assert text == "La estación está a dos cuadras al norte del hotel."
     record = emulator.records[0]
     assert [e["type"] for e in record.received if e["type"] != "input_audio_buffer.append"] == [
-        "session.update", "input_audio_buffer.clear", "input_audio_buffer.commit", "response.create"
+        "session.update",
+        "input_audio_buffer.clear",
+        "input_audio_buffer.commit",
+        "response.create",
     ]
     assert sum(e["audio"] for e in record.of_type("input_audio_buffer.append")) == 7500 * 48
 

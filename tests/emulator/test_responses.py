@@ -28,8 +28,13 @@ async def test_response_cancel_sends_open_dones(sample: Recording) -> None:
         await conn.response.cancel(event_id="cancel1")
         events = await collect(conn, until={"response.done"})
         tail = [t for t in types(events) if not t.endswith(".delta")]
-        assert tail == ["response.audio.done", "response.audio_transcript.done", "response.content_part.done",
-                        "response.output_item.done", "response.done"]
+        assert tail == [
+            "response.audio.done",
+            "response.audio_transcript.done",
+            "response.content_part.done",
+            "response.output_item.done",
+            "response.done",
+        ]
         done = events[-1].response
         assert done.status == "cancelled" and done.status_details.reason == "client_cancelled"
         await conn.response.cancel(event_id="cancel2")
@@ -68,7 +73,12 @@ async def test_reject_mode_refuses_a_second_response(sample: Recording) -> None:
 
 async def test_barge_in_cancels_with_turn_detected_and_truncates(sample: Recording) -> None:
     async with Emulator(fast_options(scenario=sample.scenario, **SLOW)) as emu, session(emu.url) as conn:
-        vad = {"type": "server_vad", "interrupt_response": True, "create_response": True, "auto_truncate": True}
+        vad = {
+            "type": "server_vad",
+            "interrupt_response": True,
+            "create_response": True,
+            "auto_truncate": True,
+        }
         await configure(conn, instructions=SPANISH, turn_detection=vad)
         await append(conn, sample.span(0, 5300))
         await collect(conn, until={"response.audio.delta"})
@@ -110,7 +120,9 @@ async def test_item_operations_and_errors(emulator: Emulator, sample: Recording)
         await conn.response.create()
         done = (await collect(conn, until={"response.done"}))[-1].response
         audio_item = done.output[0].id
-        await conn.conversation.item.truncate(item_id=audio_item, content_index=0, audio_end_ms=10**6, event_id="t1")
+        await conn.conversation.item.truncate(
+            item_id=audio_item, content_index=0, audio_end_ms=10**6, event_id="t1"
+        )
         assert (await collect(conn, until={"error"}))[-1].error.param == "audio_end_ms"
         await conn.conversation.item.truncate(item_id=audio_item, content_index=0, audio_end_ms=500)
         assert (await collect(conn, until={"conversation.item.truncated"}))[-1].audio_end_ms == 500
@@ -118,11 +130,19 @@ async def test_item_operations_and_errors(emulator: Emulator, sample: Recording)
 
 async def test_g711_and_16k_formats(emulator: Emulator, sample: Recording) -> None:
     speech = sample.span(0, 5000).astype(np.float32) / 32768
-    for in_name, rate, out_name, out_rate in (("g711_ulaw", 8000, "g711_alaw", 8000),
-                                              ("pcm16", 16000, "pcm16_16000hz", 16000)):
+    for in_name, rate, out_name, out_rate in (
+        ("g711_ulaw", 8000, "g711_alaw", 8000),
+        ("pcm16", 16000, "pcm16_16000hz", 16000),
+    ):
         async with session(emulator.url) as conn:
-            updated = await configure(conn, instructions=SPANISH, turn_detection=None, input_audio_format=in_name,
-                                      input_audio_sampling_rate=rate, output_audio_format=out_name)
+            updated = await configure(
+                conn,
+                instructions=SPANISH,
+                turn_detection=None,
+                input_audio_format=in_name,
+                input_audio_sampling_rate=rate,
+                output_audio_format=out_name,
+            )
             assert updated[-1].type == "session.updated"
             low = resample(speech, 24000, rate)
             if in_name == "g711_ulaw":
@@ -132,7 +152,9 @@ async def test_g711_and_16k_formats(emulator: Emulator, sample: Recording) -> No
             await conn.input_audio_buffer.commit()
             await conn.response.create()
             events = await collect(conn, until={"response.done"})
-            assert next(e for e in events if e.type.endswith("transcription.completed")).transcript.startswith("Good")
+            assert next(
+                e for e in events if e.type.endswith("transcription.completed")
+            ).transcript.startswith("Good")
             audio = b"".join(e.delta for e in events if e.type == "response.audio.delta")
             fmt = AudioFormat("alaw", 8000) if out_name == "g711_alaw" else AudioFormat("pcm16", out_rate)
             seconds = len(audio) / fmt.bytes_per_sample / out_rate
@@ -144,15 +166,24 @@ async def test_out_of_band_response_and_instructions(emulator: Emulator, sample:
     async with session(emulator.url) as conn:
         await configure(conn, turn_detection=None, instructions="You are an interpreter.")
         await _committed(conn, sample, 5300, 9300)
-        await conn.response.create(response=ResponseCreateParams({"conversation": "none"}),
-                                   additional_instructions="Answer in English (en-US).")
+        await conn.response.create(
+            response=ResponseCreateParams({"conversation": "none"}),
+            additional_instructions="Answer in English (en-US).",
+        )
         events = await collect(conn, until={"response.done"})
         assert "conversation.item.created" not in types(events)
         done = events[-1].response
         assert done.conversation_id is None
         assert done.output[0].content[0].transcript == "Thank you. Where is the train station?"
-        await conn.response.create(response={"pre_generated_assistant_message": {
-            "type": "message", "role": "assistant", "content": [{"type": "text", "text": "Un momento."}]}})
+        await conn.response.create(
+            response={
+                "pre_generated_assistant_message": {
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [{"type": "text", "text": "Un momento."}],
+                }
+            }
+        )
         events = await collect(conn, until={"response.done"})
         assert events[-1].response.output[0].content[0].transcript == "Un momento."
 
@@ -164,8 +195,9 @@ async def test_session_update_errors(emulator: Emulator) -> None:
         assert error.param == "session.turn_detection.threshold" and error.event_id == "cli_update"
         events = await configure(conn, colour="blue")
         assert events[-1].error.code == "unknown_parameter"
-        events = await configure(conn, turn_detection=None, voice={"type": "azure-standard",
-                                                                   "name": "es-ES-ElviraNeural"})
+        events = await configure(
+            conn, turn_detection=None, voice={"type": "azure-standard", "name": "es-ES-ElviraNeural"}
+        )
         s = events[-1].session
         assert s.turn_detection is None and s.voice["name"] == "es-ES-ElviraNeural"
         events = await configure(conn, voice="not-a-voice")

@@ -22,16 +22,31 @@ log = structlog.get_logger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any free)")
-    parser.add_argument("--scenario", type=Path, help="scenario file (YAML/JSON); default: unscripted echo model")
-    parser.add_argument("--key", action="append", dest="keys", metavar="KEY",
-                        help="accept only this API key or bearer token (repeatable; default: any non-empty)")
-    parser.add_argument("--model-delay-ms", type=int, default=300, help="delay before the first response delta")
+    parser.add_argument(
+        "--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any free)"
+    )
+    parser.add_argument(
+        "--scenario", type=Path, help="scenario file (YAML/JSON); default: unscripted echo model"
+    )
+    parser.add_argument(
+        "--key",
+        action="append",
+        dest="keys",
+        metavar="KEY",
+        help="accept only this API key or bearer token (repeatable; default: any non-empty)",
+    )
+    parser.add_argument(
+        "--model-delay-ms", type=int, default=300, help="delay before the first response delta"
+    )
     parser.add_argument("--pacing", type=float, default=4.0, help="audio sent at N x real time (0 = unpaced)")
     parser.add_argument("--ordering", choices=["auto", "cascaded", "realtime"], default="auto")
     parser.add_argument("--session-max-s", type=float, default=1800.0, help="session expiry cap in seconds")
-    parser.add_argument("--record-dir", type=Path, help="write one JSONL file of client events per connection")
-    parser.add_argument("--http-429-first-n", type=int, default=0, help="refuse the first N handshakes with 429")
+    parser.add_argument(
+        "--record-dir", type=Path, help="write one JSONL file of client events per connection"
+    )
+    parser.add_argument(
+        "--http-429-first-n", type=int, default=0, help="refuse the first N handshakes with 429"
+    )
     parser.add_argument("--unknown-events", action="store_true", help="interleave unknown server event types")
 
 

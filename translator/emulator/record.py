@@ -6,6 +6,7 @@ record of an hour's session stays small. Credentials are never recorded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ class ConnectionRecord:
     close_code: int | None = None
     """The code the emulator closed with (1006 for an abort), else the client's."""
     ended_at_s: float | None = None
+    ended: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     _file: IO[str] | None = field(default=None, repr=False)
 
     def open_file(self, record_dir: Path) -> Path:
@@ -49,6 +51,7 @@ class ConnectionRecord:
     def close(self, close_code: int | None) -> None:
         self.close_code = close_code
         self.ended_at_s = time.time()
+        self.ended.set()
         if self._file is not None:
             self._file.close()
             self._file = None

@@ -156,7 +156,9 @@ class Emulator:
             )
         return ws
 
-    async def _reject_model(self, ws: web.WebSocketResponse, model_name: str, record: ConnectionRecord) -> None:
+    async def _reject_model(
+        self, ws: web.WebSocketResponse, model_name: str, record: ConnectionRecord
+    ) -> None:
         await ws.send_json(
             {
                 "type": "error",

@@ -1,0 +1,111 @@
+"""The scripted model on recorded speech: cuts, resends, paired sessions, noise, and the VAD."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.emulator.conftest import Recording, fast_options
+from tests.emulator.helpers import SPANISH, append, collect, configure, session
+from translator.emulator import Emulator
+from translator.emulator.codec import resample
+from translator.emulator.model import EchoModel, ScriptedModel, choose_language
+from translator.emulator.vad import EnergyVad, VadSettings
+
+
+def _float(pcm: np.ndarray) -> np.ndarray:
+    return pcm.astype(np.float32) / 32768
+
+
+def test_cut_segments_give_every_word_once(sample: Recording) -> None:
+    model = ScriptedModel(sample.scenario)
+    cuts = [0, 1800, 3300, 7000, 12000, 20100]
+    transcripts, translations = [], []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        audio = resample(_float(sample.span(a, b)) * 0.4, 24000, 16000)  # other rate, other gain
+        heard = model.hear(audio, 16000, 0)
+        transcripts.append(heard.transcript)
+        translations.append(model.reply(heard, SPANISH, audio, 16000, 24000).text)
+    whole = " ".join(u.transcript for u in sample.scenario.utterances)
+    assert " ".join(t for t in transcripts if t) == whole
+    assert " ".join(t for t in translations if t).startswith(
+        "Buenos días a todos y bienvenidos a la reunión."
+    )
+
+
+def test_noise_only_segment_is_empty(sample: Recording) -> None:
+    model = ScriptedModel(sample.scenario)
+    heard = model.hear(_float(sample.span(18700, 20100)), 24000, 0)
+    assert (
+        heard.transcript == ""
+        and model.reply(heard, SPANISH, heard and _float(sample.span(0, 1)), 24000, 24000).audio.size == 0
+    )
+
+
+def test_echo_model_says_nothing_was_translated(sample: Recording) -> None:
+    audio = _float(sample.span(0, 5000))
+    heard = EchoModel().hear(audio, 24000, 2)
+    assert heard.transcript == "[emulator] utterance 3, 5.0 s"
+    reply = EchoModel().reply(heard, "", audio, 24000, 16000)
+    assert "not translated" in reply.text and reply.audio.size == 16000 * 5
+
+
+def test_target_language_choice() -> None:
+    keys = {"en-US": "a", "es-ES": "b", "es-MX": "c"}
+    assert choose_language(keys, "Translate into Spanish (es-MX).") == "es-MX"
+    assert choose_language(keys, "Reply in es please") == "es-ES"
+    assert choose_language(keys, "Translate into German") is None
+
+
+def test_vad_on_noisy_speech(noisy: Recording) -> None:
+    vad = EnergyVad(VadSettings(prefix_padding_ms=300, silence_duration_ms=500), 24000)
+    events = []
+    for i in range(0, noisy.pcm.size, 480):
+        events += vad.push(_float(noisy.pcm[i : i + 480]))
+    starts = [e.at_ms for e in events if e.kind == "started"]
+    stops = [e.at_ms for e in events if e.kind == "stopped"]
+    utterances = noisy.scenario.utterances
+    assert len(starts) == len(stops) == len(utterances)
+    for u, start, stop in zip(utterances, starts, stops, strict=True):
+        assert u.start_ms - 400 <= start <= u.start_ms
+        assert u.end_ms < stop <= u.end_ms + 700
+
+
+def test_vad_threshold_and_speech_duration(noisy: Recording) -> None:
+    def count(settings: VadSettings) -> int:
+        vad = EnergyVad(settings, 24000)
+        return sum(e.kind == "started" for e in vad.push(_float(noisy.pcm)))
+
+    assert count(VadSettings()) == 3
+    assert count(VadSettings(speech_duration_ms=5000)) == 0
+    assert count(VadSettings(silence_duration_ms=3000)) == 1
+
+
+async def test_resend_after_reconnect_and_paired_sessions(sample: Recording) -> None:
+    """Two sessions hear the same audio; one of them reconnects and resends: same words each time."""
+    async with Emulator(fast_options(scenario=sample.scenario)) as emu:
+        results = []
+        for instructions in (SPANISH, SPANISH, "Translate into English (en-US)."):
+            async with session(emu.url) as conn:
+                await configure(conn, instructions=instructions, turn_detection=None)
+                await append(conn, sample.span(5300, 9300))
+                await conn.input_audio_buffer.commit()
+                await conn.response.create()
+                events = await collect(conn, until={"response.done"})
+            results.append(next(e for e in events if e.type == "response.audio_transcript.done").transcript)
+    assert results[0] == results[1] == "Gracias. ¿Dónde está la estación de tren?"
+    assert results[2] == "Thank you. Where is the train station?"
+
+
+async def test_noisy_speech_with_server_vad_end_to_end(noisy: Recording) -> None:
+    async with Emulator(fast_options(scenario=noisy.scenario)) as emu, session(emu.url) as conn:
+        await configure(
+            conn,
+            instructions="Translate into French (fr-FR).",
+            turn_detection={"type": "server_vad", "create_response": True},
+        )
+        await append(conn, noisy.pcm)
+        texts = []
+        for _ in noisy.scenario.utterances:
+            events = await collect(conn, until={"response.done"})
+            texts.append(next(e for e in events if e.type == "response.audio_transcript.done").transcript)
+    assert texts == [u.translations["fr-FR"] for u in noisy.scenario.utterances]
