@@ -68,7 +68,8 @@ class ConsoleSink:
         self._stream = stream if stream is not None else sys.stdout
         self._quiet = quiet
         self._live = not quiet and _is_terminal(self._stream)
-        self._status: dict[str, str] = {}
+        self._status: dict[str, tuple[str, str]] = {}
+        """direction → (label, partial text) of the line still being recognised or translated."""
         self._drawn = 0
         self._printed: deque[tuple[object, ...]] = deque(maxlen=_RECENT_LINES)
         self._broken = False
@@ -81,7 +82,7 @@ class ConsoleSink:
             case SourcePartial() | TranslationPartial() if self._live:
                 source_label, pair_label = _labels(event.direction)
                 label = source_label if isinstance(event, SourcePartial) else pair_label
-                self._status[event.direction] = f"[~ {label}] {normalize(event.text)}"
+                self._status[event.direction] = (f"[~ {label}]", self._clean(event.text))
                 self._emit([])
             case SourceFinal():
                 self._status.pop(event.direction, None)
@@ -137,7 +138,10 @@ class ConsoleSink:
         parts.extend(line + "\n" for line in finals)
         if self._live and self._status:
             columns = max(10, _columns(self._stream) - 1)
-            status = [fit_tail(text, columns) for text in self._status.values()]
+            status = [
+                label + " " + fit_tail(text, max(1, columns - display_width(label) - 1))
+                for label, text in self._status.values()
+            ]
             parts.append("\n".join(status))
             self._drawn = len(status)
         if not parts:
