@@ -102,7 +102,62 @@ class PulseAudio:
                     stderr=subprocess.DEVNULL,
                 )
             )
+        pulse.warm_up(timeout_s)
         return pulse
+
+    def warm_up(self, timeout_s: float) -> None:
+        """Record briefly from each monitor: the first recording after start-up waits ~1.7 s for data.
+
+        Then keep one recording stream on each monitor, so they stay at low latency.
+        """
+        full_env = {**os.environ, **self.env}
+        readers = [
+            subprocess.Popen(
+                [
+                    "parec",
+                    "--raw",
+                    f"--device={sink}.monitor",
+                    "--rate=24000",
+                    "--channels=1",
+                    "--format=s16le",
+                    "--latency-msec=20",
+                ],
+                env=full_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            for sink in SINKS
+        ]
+        deadline = time.monotonic() + timeout_s
+        try:
+            for reader in readers:
+                assert reader.stdout is not None
+                got = 0
+                while got < 4800:  # 100 ms of audio
+                    if time.monotonic() > deadline:
+                        raise PulseStartError("pulseaudio monitors deliver no audio")
+                    got += len(reader.stdout.read1(4800))
+        finally:
+            for reader in readers:
+                reader.terminate()
+                reader.wait(timeout=5)
+        for sink in SINKS:
+            self.keepalives.append(
+                subprocess.Popen(
+                    [
+                        "parec",
+                        "--raw",
+                        f"--device={sink}.monitor",
+                        "--rate=24000",
+                        "--channels=1",
+                        "--format=s16le",
+                        "--latency-msec=20",
+                    ],
+                    env=full_env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
 
     def pactl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -10,7 +10,9 @@ from tests.audio.signals import best_alignment, chirp, dominant_hz, from_pcm
 from translator.audio import AudioFileError, FileSource, open_source
 
 
-def write(path: Path, rate_hz: int, channels: int, seconds: float = 1.0, fmt: str | None = None) -> np.ndarray:
+def write(
+    path: Path, rate_hz: int, channels: int, seconds: float = 1.0, fmt: str | None = None
+) -> np.ndarray:
     mono = chirp(300, 3000, seconds, rate_hz)
     data = np.stack([mono] * channels, axis=1) if channels > 1 else mono
     soundfile.write(str(path), data, rate_hz, format=fmt)
@@ -23,7 +25,13 @@ async def collect(source: FileSource) -> list:
 
 @pytest.mark.parametrize(
     ("name", "rate_hz", "channels"),
-    [("a.wav", 24_000, 1), ("b.wav", 48_000, 2), ("c.flac", 44_100, 2), ("d.ogg", 16_000, 1), ("e.wav", 8_000, 6)],
+    [
+        ("a.wav", 24_000, 1),
+        ("b.wav", 48_000, 2),
+        ("c.flac", 44_100, 2),
+        ("d.ogg", 16_000, 1),
+        ("e.wav", 8_000, 6),
+    ],
 )
 async def test_any_format_rate_and_channels_become_24k_mono_chunks(
     tmp_path: Path, name: str, rate_hz: int, channels: int
@@ -41,7 +49,9 @@ async def test_any_format_rate_and_channels_become_24k_mono_chunks(
 
 
 async def test_chunk_ms_and_rate_are_honoured(tmp_path: Path) -> None:
-    soundfile.write(str(tmp_path / "t.wav"), 0.5 * np.sin(2 * np.pi * 1000 * np.arange(44_100) / 44_100), 44_100)
+    soundfile.write(
+        str(tmp_path / "t.wav"), 0.5 * np.sin(2 * np.pi * 1000 * np.arange(44_100) / 44_100), 44_100
+    )
     source = FileSource(tmp_path / "t.wav", sample_rate_hz=16_000, chunk_ms=10, realtime=False)
     chunks = await collect(source)
     assert len(chunks[0].pcm) == 320 and chunks[1].start_ms == 10
@@ -100,7 +110,11 @@ async def test_aclose_stops_the_stream(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "why"),
-    [(b"", "empty"), (b"RIFF\x00\x00\x00\x00WAVEjunkjunk", "broken header"), (b"hello, not audio" * 20, "text")],
+    [
+        (b"", "empty"),
+        (b"RIFF\x00\x00\x00\x00WAVEjunkjunk", "broken header"),
+        (b"hello, not audio" * 20, "text"),
+    ],
 )
 def test_unreadable_files_raise_one_line_naming_the_file(tmp_path: Path, content: bytes, why: str) -> None:
     path = tmp_path / "bad input.wav"

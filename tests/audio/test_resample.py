@@ -9,7 +9,9 @@ from tests.audio.signals import sine
 from translator.audio.resample import Conditioner, Rechunker, StreamResampler, downmix, to_int16
 
 
-@pytest.mark.parametrize(("in_hz", "out_hz"), [(48_000, 24_000), (44_100, 24_000), (24_000, 44_100), (16_000, 24_000)])
+@pytest.mark.parametrize(
+    ("in_hz", "out_hz"), [(48_000, 24_000), (44_100, 24_000), (24_000, 44_100), (16_000, 24_000)]
+)
 def test_chunked_resampling_equals_one_pass(in_hz: int, out_hz: int) -> None:
     signal = sine(997.0, 1.0, in_hz).astype(np.float32)
     one_pass = StreamResampler(in_hz, out_hz)
@@ -31,7 +33,10 @@ def test_chunked_resampling_without_state_clicks() -> None:
     signal = sine(997.0, 0.5, 48_000).astype(np.float32)
     whole = StreamResampler(48_000, 44_100).process(signal, last=True)
     restarted = np.concatenate(
-        [StreamResampler(48_000, 44_100).process(signal[i : i + 480], last=True) for i in range(0, 24_000, 480)]
+        [
+            StreamResampler(48_000, 44_100).process(signal[i : i + 480], last=True)
+            for i in range(0, 24_000, 480)
+        ]
     )
     n = min(whole.size, restarted.size)
     assert np.max(np.abs(restarted[:n] - whole[:n])) > 0.01

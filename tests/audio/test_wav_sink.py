@@ -18,8 +18,12 @@ def tone(ms: int, value: int = 1000) -> bytes:
     return np.full(RATE * ms // 1000, value, dtype="<i2").tobytes()
 
 
-def audio(direction: str, utterance: str, pcm: bytes, at_ms: int | None = None, rate: int = RATE) -> TranslationAudio:
-    return TranslationAudio(direction=direction, utterance=utterance, pcm=pcm, sample_rate_hz=rate, at_ms=at_ms)
+def audio(
+    direction: str, utterance: str, pcm: bytes, at_ms: int | None = None, rate: int = RATE
+) -> TranslationAudio:
+    return TranslationAudio(
+        direction=direction, utterance=utterance, pcm=pcm, sample_rate_hz=rate, at_ms=at_ms
+    )
 
 
 def read(path: Path) -> np.ndarray:
