@@ -50,6 +50,13 @@ class _Turns:
     def __init__(self) -> None:
         self.committed = 0
         self.done = 0
+        self.idle = asyncio.Event()
+
+    def update(self) -> None:
+        if self.done >= self.committed:
+            self.idle.set()
+        else:
+            self.idle.clear()
 
 
 async def _stream(conn, pcm: np.ndarray, speed: float, turns: _Turns) -> None:  # type: ignore[no-untyped-def]
@@ -59,8 +66,8 @@ async def _stream(conn, pcm: np.ndarray, speed: float, turns: _Turns) -> None:  
         chunk = signal[i : i + CHUNK]
         await conn.input_audio_buffer.append(audio=base64.b64encode(chunk.astype("<i2").tobytes()).decode())
         await asyncio.sleep(CHUNK / RATE_HZ / speed)
-    while turns.done < turns.committed:
-        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)  # the last speech_stopped arrives during the trailing silence
+    await turns.idle.wait()
     await conn.close()
 
 
@@ -71,6 +78,7 @@ async def converse(args: argparse.Namespace) -> int:
         return 2
     audio: list[bytes] = []
     turns = _Turns()
+    turns.update()
     async with connect(endpoint=args.url, credential=AzureKeyCredential(args.key), model=args.model) as conn:
         await conn.session.update(
             session={
@@ -91,6 +99,7 @@ async def converse(args: argparse.Namespace) -> int:
         async for event in conn:
             if event.type == "input_audio_buffer.committed":
                 turns.committed += 1
+                turns.update()
             elif event.type == "conversation.item.input_audio_transcription.completed":
                 print(f"heard      : {event.transcript}")
             elif event.type == "response.audio.delta":
@@ -99,6 +108,7 @@ async def converse(args: argparse.Namespace) -> int:
                 print(f"translated : {event.transcript}")
             elif event.type == "response.done":
                 turns.done += 1
+                turns.update()
             elif event.type == "error":
                 print(f"error      : {event.error.code}: {event.error.message}")
         await sender
