@@ -1,0 +1,112 @@
+"""Shared helpers for end-to-end tests: run the real CLI as a subprocess, make speech."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from translator.emulator.speechgen import ScriptLine, synthesize, write_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "translator" / "samples"
+SECRET_KEY = "sk-E2E-DISTINCTIVE-9f8e7d6c5b4a"
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None) -> Result:
+    full_env = {
+        **os.environ,
+        "AZURE_COGNITIVE_SERVICES_KEY": SECRET_KEY,
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    full_env.pop("AZURE_COGNITIVE_SERVICES_ENDPOINT", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "translator", "--log-format", "json", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=ROOT,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_profile(path: Path, body: str) -> Path:
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+PAIR_PROFILE = """
+name: e2e pair
+input: {input}
+directions:
+  - {{source: en-US, target: es-ES}}
+  - {{source: es-ES, target: en-US}}
+turn_detection:
+  type: client
+  max_segment_ms: {max_segment}
+"""
+
+
+@pytest.fixture(scope="session")
+def sample_scenario() -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load((SAMPLES / "en-es-sample.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def many_recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, Any]]:
+    """Three English utterances with Spanish, French and German translations."""
+    d = tmp_path_factory.mktemp("many")
+    script = [
+        ScriptLine(
+            "en-US",
+            "Welcome to the annual conference.",
+            {
+                "es-ES": "Bienvenidos a la conferencia anual.",
+                "fr-FR": "Bienvenue à la conférence annuelle.",
+                "de-DE": "Willkommen zur Jahreskonferenz.",
+            },
+        ),
+        ScriptLine(
+            "en-US",
+            "Lunch is served at noon.",
+            {
+                "es-ES": "El almuerzo se sirve a mediodía.",
+                "fr-FR": "Le déjeuner est servi à midi.",
+                "de-DE": "Das Mittagessen wird um zwölf serviert.",
+            },
+        ),
+        ScriptLine(
+            "en-US",
+            "Please switch off your phones.",
+            {
+                "es-ES": "Por favor, apaguen sus teléfonos.",
+                "fr-FR": "Veuillez éteindre vos téléphones.",
+                "de-DE": "Bitte schalten Sie Ihre Telefone aus.",
+            },
+        ),
+    ]
+    scenario = synthesize(script, d / "many.wav")
+    write_scenario(scenario, d / "many.yaml")
+    return d / "many.wav", d / "many.yaml", scenario
