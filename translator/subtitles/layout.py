@@ -25,6 +25,10 @@ _LINE_BREAK_PENALTY: dict[BreakKind, float] = {"sentence": 0.0, "clause": 0.0, "
 _TINY_CUE_PENALTY = 60.0
 _BALANCE_WEIGHT = 50.0
 _INF = float("inf")
+_SEGMENT_UNITS = 100
+"""Texts longer than this are first cut at sentence ends and laid out piece by piece,
+which keeps the exact split linear in the text length (sentence ends are the preferred
+cue breaks anyway)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +49,17 @@ def join_units(units: Sequence[Unit]) -> str:
     return "".join((u.sep if i else "") + u.text for i, u in enumerate(units))
 
 
-def _width(units: Sequence[Unit], start: int, end: int) -> int:
-    return sum(u.width for u in units[start:end]) + sum(len(u.sep) for u in units[start + 1 : end])
+def _prefix(units: Sequence[Unit]) -> list[int]:
+    """``pre[i]``: columns of ``units[:i]`` with every separator, so widths are O(1)."""
+    pre = [0]
+    for unit in units:
+        pre.append(pre[-1] + len(unit.sep) + unit.width)
+    return pre
+
+
+def _width(units: Sequence[Unit], pre: Sequence[int], start: int, end: int) -> int:
+    """Columns of ``units[start:end]`` on one line (the first unit's separator dropped)."""
+    return pre[end] - pre[start] - len(units[start].sep)
 
 
 def count_lines(units: Sequence[Unit], max_width: int) -> int:
@@ -68,6 +81,7 @@ def wrap(units: Sequence[Unit], max_width: int) -> list[str]:
     if count == 0:
         return []
     target = count_lines(units, max_width)
+    pre = _prefix(units)
     # best[k][i]: cost of putting units[:i] on k lines; parent for the walk back.
     best = [[_INF] * (count + 1) for _ in range(target + 1)]
     parent = [[0] * (count + 1) for _ in range(target + 1)]
@@ -75,7 +89,7 @@ def wrap(units: Sequence[Unit], max_width: int) -> list[str]:
     for lines in range(1, target + 1):
         for end in range(1, count + 1):
             for start in range(end - 1, -1, -1):
-                width = _width(units, start, end)
+                width = _width(units, pre, start, end)
                 if width > max_width and end - start > 1:
                     break
                 if best[lines - 1][start] == _INF:
@@ -96,8 +110,10 @@ def wrap(units: Sequence[Unit], max_width: int) -> list[str]:
     return out[::-1]
 
 
-def _chunk_cost(units: Sequence[Unit], start: int, end: int, max_width: int, average: float | None) -> float:
-    width = _width(units, start, end)
+def _chunk_cost(
+    units: Sequence[Unit], pre: Sequence[int], start: int, end: int, max_width: int, average: float | None
+) -> float:
+    width = _width(units, pre, start, end)
     cost = 0.0
     if end < len(units):
         cost += _CUE_BREAK_PENALTY[units[end - 1].brk]
@@ -128,6 +144,7 @@ def _fitting_ends(units: Sequence[Unit], start: int, max_width: int, max_lines: 
 def _split_fewest(units: Sequence[Unit], max_width: int, max_lines: int) -> int:
     """How many cues the best split uses (an extra cue is worth a sentence-end break)."""
     count = len(units)
+    pre = _prefix(units)
     best = [_INF] * (count + 1)
     used = [0] * (count + 1)
     best[0] = 0.0
@@ -135,7 +152,7 @@ def _split_fewest(units: Sequence[Unit], max_width: int, max_lines: int) -> int:
         if best[start] == _INF:
             continue
         for end in _fitting_ends(units, start, max_width, max_lines):
-            cost = best[start] + _CUE_COST + _chunk_cost(units, start, end, max_width, None)
+            cost = best[start] + _CUE_COST + _chunk_cost(units, pre, start, end, max_width, None)
             if cost < best[end]:
                 best[end] = cost
                 used[end] = used[start] + 1
@@ -145,7 +162,8 @@ def _split_fewest(units: Sequence[Unit], max_width: int, max_lines: int) -> int:
 def _split_exact(units: Sequence[Unit], max_width: int, max_lines: int, cues: int) -> list[tuple[int, int]]:
     """Split into exactly ``cues`` non-empty ranges (``cues`` <= len(units)), balanced."""
     count = len(units)
-    average = _width(units, 0, count) / cues
+    pre = _prefix(units)
+    average = _width(units, pre, 0, count) / cues
     best = [[_INF] * (count + 1) for _ in range(cues + 1)]
     parent = [[0] * (count + 1) for _ in range(cues + 1)]
     best[0][0] = 0.0
@@ -154,7 +172,7 @@ def _split_exact(units: Sequence[Unit], max_width: int, max_lines: int, cues: in
             if best[used - 1][start] == _INF:
                 continue
             for end in _fitting_ends(units, start, max_width, max_lines):
-                cost = best[used - 1][start] + _chunk_cost(units, start, end, max_width, average)
+                cost = best[used - 1][start] + _chunk_cost(units, pre, start, end, max_width, average)
                 if cost < best[used][end]:
                     best[used][end] = cost
                     parent[used][end] = start
@@ -173,19 +191,47 @@ def _chunks(units: Sequence[Unit], ranges: list[tuple[int, int]], max_width: int
     return [Chunk(lines=tuple(wrap(units[a:b], max_width)), text=join_units(units[a:b])) for a, b in ranges]
 
 
-def split_text(text: str, max_width: int, max_lines: int, cues: int | None = None) -> list[Chunk]:
-    """Lay ``text`` out as cues. With ``cues`` given, exactly that many (padded with empty
-    chunks when the text has fewer units than cues); else as few as reads well."""
-    units = to_units(text)
-    if not units:
-        return [Chunk(lines=(), text="")] * (cues or 0)
+def _segments(units: Sequence[Unit]) -> list[list[Unit]]:
+    """Consecutive runs of whole sentences, each about ``_SEGMENT_UNITS`` long at most."""
+    segments: list[list[Unit]] = [[]]
+    sentence: list[Unit] = []
+    for unit in units:
+        sentence.append(unit)
+        if unit.brk == "sentence":
+            if segments[-1] and len(segments[-1]) + len(sentence) > _SEGMENT_UNITS:
+                segments.append([])
+            segments[-1].extend(sentence)
+            sentence = []
+    if sentence:
+        if segments[-1] and len(segments[-1]) + len(sentence) > _SEGMENT_UNITS:
+            segments.append([])
+        segments[-1].extend(sentence)
+    return [seg for seg in segments if seg]
+
+
+def _layout_units(units: Sequence[Unit], max_width: int, max_lines: int, cues: int | None) -> list[Chunk]:
     fewest = _split_fewest(units, max_width, max_lines)
     wanted = fewest if cues is None else max(cues, fewest)
     if wanted >= len(units):
         ranges = [(i, i + 1) for i in range(len(units))]
     else:
         ranges = _split_exact(units, max_width, max_lines, wanted)
-    chunks = _chunks(units, ranges, max_width)
+    return _chunks(units, ranges, max_width)
+
+
+def split_text(text: str, max_width: int, max_lines: int, cues: int | None = None) -> list[Chunk]:
+    """Lay ``text`` out as cues. With ``cues`` given, exactly that many (padded with empty
+    chunks when the text has fewer units than cues); else as few as reads well."""
+    units = to_units(text)
+    if not units:
+        return [Chunk(lines=(), text="")] * (cues or 0)
+    segments = _segments(units)
+    if len(segments) == 1:
+        chunks = _layout_units(units, max_width, max_lines, cues)
+    else:
+        chunks = [c for seg in segments for c in _layout_units(seg, max_width, max_lines, None)]
+        if cues is not None and len(chunks) < cues:
+            chunks = _layout_units(units, max_width, max_lines, cues)
     if cues is not None and len(chunks) < cues:
         chunks += [Chunk(lines=(), text="")] * (cues - len(chunks))
     return chunks
