@@ -157,3 +157,16 @@ def test_a_run_gives_increasing_non_overlapping_cues_with_every_word(
         assert after.start_ms >= before.end_ms
     words = [w for cue in cues for line in cue.lines for w in line.split(" ")]
     assert words == " ".join(texts).split(" ")
+
+
+def test_every_variant_writes_cues_in_start_order_without_overlap_per_track() -> None:
+    from tests.subtitles.variants import VARIANTS, expected_cues
+
+    for name in VARIANTS:
+        cues = expected_cues(name)
+        assert cues, name
+        assert [c.start_ms for c in cues] == sorted(c.start_ms for c in cues), name
+        for key in {(c.direction, c.kind) for c in cues}:
+            track = [c for c in cues if (c.direction, c.kind) == key]
+            for before, after in pairwise(track):
+                assert after.start_ms >= before.end_ms, (name, key)
