@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.subtitles.scenario import EN_ES, ES_EN
+from tests.subtitles.variants import VARIANTS, expected_cues
 from translator.events import InputProgress, SourceFinal, SpeechStarted, TranslationFinal, TranslatorEvent
 from translator.subtitles import Cue, CueAssembler, SubtitleOptions
 from translator.subtitles.core import MAX_HOLD_MS, SPEECH_START_GRACE_MS
@@ -160,8 +161,6 @@ def test_a_run_gives_increasing_non_overlapping_cues_with_every_word(
 
 
 def test_every_variant_writes_cues_in_start_order_without_overlap_per_track() -> None:
-    from tests.subtitles.variants import VARIANTS, expected_cues
-
     for name in VARIANTS:
         cues = expected_cues(name)
         assert cues, name
