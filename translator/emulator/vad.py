@@ -23,7 +23,6 @@ pause on, because the floor starts at the first frame's level.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +34,7 @@ FRAME_MS = 10
 _HISTORY_FRAMES = 1000
 _FLOOR_MIN_DB = -65.0
 _CANDIDATE_GAP_MS = 100
+_FLOOR_EVERY_FRAMES = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,11 @@ class EnergyVad:
         self._pending = np.zeros(0, np.float32)
         self._frames_done = 0
         self._origin_ms = origin_ms
-        self._history: deque[float] = deque(maxlen=_HISTORY_FRAMES)
+        self._history = np.zeros(_HISTORY_FRAMES)
+        self._history_len = 0
+        self._history_pos = 0
+        self._floor_db = _FLOOR_MIN_DB
+        self._floor_age = _FLOOR_EVERY_FRAMES
         self._speaking = False
         self._candidate_start: int | None = None  # frame index of the first voiced frame
         self._candidate_voiced = 0
@@ -85,9 +89,8 @@ class EnergyVad:
         if n_frames == 0:
             return []
         frames = data[: n_frames * self._frame_len].reshape(n_frames, self._frame_len).astype(np.float64)
-        levels = 10.0 * np.log10(np.mean(frames * frames, axis=1) + 1e-12)
-        self._history.extend(levels.tolist())
-        floor = max(float(np.percentile(np.fromiter(self._history, float), 10)), _FLOOR_MIN_DB)
+        levels = 10.0 * np.log10(np.einsum("ij,ij->i", frames, frames) / self._frame_len + 1e-12)
+        floor = self._update_floor(levels)
         voiced = levels > floor + self.settings.margin_db
         events: list[VadEvent] = []
         for is_voiced in voiced.tolist():
@@ -96,6 +99,21 @@ class EnergyVad:
                 events.append(event)
             self._frames_done += 1
         return events
+
+    def _update_floor(self, levels: np.ndarray) -> float:
+        """Add levels to the ring; re-estimate the floor (a partial sort) every 250 ms,
+        and at every push during the first 2 s so it settles fast."""
+        for level in levels[-_HISTORY_FRAMES:]:
+            self._history[self._history_pos] = level
+            self._history_pos = (self._history_pos + 1) % _HISTORY_FRAMES
+        self._history_len = min(self._history_len + levels.size, _HISTORY_FRAMES)
+        self._floor_age += levels.size
+        if self._floor_age >= _FLOOR_EVERY_FRAMES or self._history_len < 200:
+            known = self._history[: self._history_len]
+            k = int(0.1 * (known.size - 1))
+            self._floor_db = max(float(np.partition(known, k)[k]), _FLOOR_MIN_DB)
+            self._floor_age = 0
+        return self._floor_db
 
     def _step(self, frame: int, voiced: bool) -> VadEvent | None:
         s = self.settings

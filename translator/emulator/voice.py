@@ -44,7 +44,9 @@ def synthesize_speech(
     envelope = np.sin(np.pi * np.linspace(0, syllables, n)) ** 2
     signal = harmonics * envelope
     peak = float(np.max(np.abs(signal))) or 1.0
-    return np.asarray(signal * (_LEVEL / peak), dtype=np.float32)
+    out = np.asarray(signal * (_LEVEL / peak), dtype=np.float32)
+    out.flags.writeable = False
+    return out
 
 
 @lru_cache(maxsize=64)
