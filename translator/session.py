@@ -438,10 +438,13 @@ class Session:
                 u = self._commits.popleft() if self._commits else None
                 if u is None:
                     return
-                u.item_id = item
-                if u.translate is False:
+                if u.stage is not Stage.COMMITTED or u.translate is False:
+                    # rewound (or not ours to translate) while the commit was on its way
                     self._outbox.append({"type": "conversation.item.delete", "item_id": item})
-                    self._end(u, Stage.SKIPPED)
+                    if u.translate is False:
+                        self._end(u, Stage.SKIPPED)
+                    return
+                u.item_id = item
             case Transcribed(item_id=item, text=text):
                 u = self.ledger.by_item(item)
                 if u is None or u.terminal:
@@ -511,7 +514,6 @@ class Session:
         # Send the utterance again: clear the buffer (it may hold the next utterance's start).
         self._outbox.append({"type": "input_audio_buffer.clear"})
         self.ledger.rewind_from(u)
-        self._commits.clear()
 
     def _response_ended(self, rid: str, status: str, reason: str | None) -> None:
         u = self.ledger.by_response(rid)
@@ -532,6 +534,24 @@ class Session:
             "translation_retrying", utterance=u.id, status=status, reason=reason, attempt=u.response_attempts
         )
         self._reset_response(u)
+        self._withdraw_after(u)
+
+    def _withdraw_after(self, u: Utt) -> None:
+        """Take later utterances out of the conversation so the retried response sees ``u`` last.
+
+        They were committed while ``u``'s first response ran; a model answers the newest
+        user message, so they are deleted, the input buffer is cleared, and they are all
+        sent again once ``u`` has its response.
+        """
+        utts = list(self.ledger.utts.values())
+        live = [v for v in utts[utts.index(u) + 1 :] if not v.terminal]
+        if not live:
+            return
+        for v in live:
+            if v.item_id is not None:
+                self._outbox.append({"type": "conversation.item.delete", "item_id": v.item_id})
+        self._outbox.append({"type": "input_audio_buffer.clear"})
+        self.ledger.rewind_from(live[0])
 
     def _reset_response(self, u: Utt) -> None:
         u.stage = Stage.TRANSCRIBED

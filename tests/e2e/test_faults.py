@@ -1,0 +1,166 @@
+"""Faults, one per test, through the CLI and the real SDK against an in-process emulator.
+
+Each run must end with exit status 0 and exactly one translation per utterance in
+the subtitle files, in order, with times that match the speech; and the API key must
+never appear in anything the program prints or writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import srt
+import yaml
+
+from tests.e2e.conftest import PAIR_PROFILE, ROOT, SAMPLES, SECRET_KEY, Result, read_jsonl
+from translator.emulator import Emulator, EmulatorOptions, FaultPlan, load_scenario
+
+
+async def _run_cli_async(*args: str, timeout: float = 240) -> Result:
+    env = {**os.environ, "AZURE_COGNITIVE_SERVICES_KEY": SECRET_KEY, "PYTHONUNBUFFERED": "1"}
+    env.pop("AZURE_COGNITIVE_SERVICES_ENDPOINT", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "translator", "--log-format", "json", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=ROOT,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return Result(proc.returncode or 0, out.decode(), err.decode())
+
+
+async def _translate_with(
+    tmp_path: Path,
+    plan: Callable[[FaultPlan], None],
+    *,
+    fast: bool = True,
+    extra: tuple[str, ...] = (),
+    wav: Path = SAMPLES / "en-es-sample.wav",
+    scenario_path: Path = SAMPLES / "en-es-sample.yaml",
+    options: dict[str, Any] | None = None,
+) -> tuple[Result, list[dict[str, Any]], Emulator]:
+    profile = tmp_path / "pair.yaml"
+    profile.write_text(PAIR_PROFILE.format(input=wav, max_segment="null"), encoding="utf-8")
+    emulator = Emulator(EmulatorOptions(scenario=load_scenario(scenario_path), **(options or {})))
+    plan(emulator.options.faults)
+    out = tmp_path / "out"
+    async with emulator:
+        args = ["run", str(profile), "--endpoint", emulator.url, "--no-play",
+                "--subtitles", str(out / "all.jsonl"), "--subtitles", str(out / "all.srt"),
+                "--subtitles", str(out / "all.vtt"), "--audio-out", str(out / "speech.wav"), *extra]
+        if fast:
+            args.append("--fast")
+        result = await _run_cli_async(*args)
+    assert result.code == 0, result.stderr[-3000:]
+    written = "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.iterdir() if p.suffix != ".wav")
+    assert SECRET_KEY not in result.stdout + result.stderr + written
+    assert SECRET_KEY.encode() not in (out / "speech.wav").read_bytes()
+    return result, read_jsonl(out / "all.jsonl"), emulator
+
+
+def _assert_each_utterance_once(lines: list[dict[str, Any]], scenario_path: Path, out: Path) -> None:
+    scenario = yaml.safe_load(scenario_path.read_text(encoding="utf-8"))
+    spoken = scenario["utterances"]
+    got = sorted((x for x in lines if x["kind"] == "translation"), key=lambda x: x["start_ms"])
+    assert [g["text"] for g in got] == [next(iter(u["translations"].values())) for u in spoken]
+    for g, u in zip(got, spoken, strict=True):
+        assert g["source_language"] == u["language"]
+        assert abs(g["start_ms"] - u["start_ms"]) <= 500 and abs(g["end_ms"] - u["end_ms"]) <= 500
+    cues = list(srt.parse((out / "all.srt").read_text(encoding="utf-8")))
+    assert len(cues) == len(spoken)
+    assert all(a.end <= b.start for a, b in zip(cues, cues[1:], strict=False))
+
+
+def _logged(result: Result, event: str) -> list[str]:
+    return [line for line in result.stderr.splitlines() if f'"event": "{event}"' in line]
+
+
+FAULTS: dict[str, Callable[[FaultPlan], None]] = {
+    "close_1011_mid_response": lambda p: p.add("close_1011_mid_response", 1) and None,
+    "tcp_abort_mid_response": lambda p: p.add("tcp_abort_mid_response", 2) and None,
+    "rate_limit_error": lambda p: p.add("error_event", 1, code="rate_limit_exceeded") and None,
+    "server_error": lambda p: p.add("error_event", 3, code="server_error") and None,
+    "transcription_failed": lambda p: p.add("transcription_failed", 2) and None,
+    "response_failed": lambda p: p.add("response_failed", 0) and None,
+    "response_incomplete": lambda p: p.add("response_incomplete", 3) and None,
+    "http_429_first_handshakes": lambda p: setattr(p, "http_429_first_n", 3),
+    "unknown_events": lambda p: setattr(p, "unknown_events", True),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+async def test_fault_loses_no_line_and_doubles_none(tmp_path: Path, fault: str) -> None:
+    result, lines, emulator = await _translate_with(tmp_path, FAULTS[fault])
+    _assert_each_utterance_once(lines, SAMPLES / "en-es-sample.yaml", tmp_path / "out")
+    if fault not in ("http_429_first_handshakes", "unknown_events"):
+        assert emulator.options.faults.fired(), "the fault never fired"
+    if fault in ("close_1011_mid_response", "tcp_abort_mid_response"):
+        assert _logged(result, "reconnecting")
+    if fault == "http_429_first_handshakes":
+        assert len(_logged(result, "reconnecting")) >= 3
+
+
+async def test_missed_heartbeat_reconnects(tmp_path: Path) -> None:
+    result, lines, _ = await _translate_with(
+        tmp_path, lambda p: p.no_pong_connections.update({0, 1}), fast=False, extra=("--heartbeat", "1"),
+    )
+    _assert_each_utterance_once(lines, SAMPLES / "en-es-sample.yaml", tmp_path / "out")
+    assert _logged(result, "reconnecting")
+
+
+async def test_stalled_stream_reconnects(tmp_path: Path) -> None:
+    result, lines, _ = await _translate_with(
+        tmp_path, lambda p: p.add("stall_mid_response", 1, seconds=30.0) and None, extra=("--stall-timeout", "3"),
+    )
+    _assert_each_utterance_once(lines, SAMPLES / "en-es-sample.yaml", tmp_path / "out")
+    assert any("stalled" in line for line in _logged(result, "reconnecting"))
+
+
+async def test_session_expiry_in_real_time(tmp_path: Path) -> None:
+    result, lines, emulator = await _translate_with(
+        tmp_path, lambda p: setattr(p, "expire_after_s", 8.0), fast=False,
+    )
+    _assert_each_utterance_once(lines, SAMPLES / "en-es-sample.yaml", tmp_path / "out")
+    renewals = _logged(result, "session_renewed") + _logged(result, "session_expired")
+    assert renewals and len(emulator.records) >= 4
+
+
+@pytest.fixture(scope="module")
+def two_minutes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from translator.emulator.speechgen import ScriptLine, synthesize, write_scenario
+
+    lines = [
+        ("en-US", "Thank you all for coming this afternoon.", "Gracias a todos por venir esta tarde."),
+        ("es-ES", "Es un placer estar aquí con ustedes.", "It is a pleasure to be here with you."),
+        ("en-US", "Let us start with the quarterly results.", "Empecemos con los resultados trimestrales."),
+        ("es-ES", "Las ventas subieron un diez por ciento.", "Sales went up by ten percent."),
+        ("en-US", "That is better than we expected.", "Eso es mejor de lo que esperábamos."),
+        ("es-ES", "Sí, el equipo hizo un gran trabajo.", "Yes, the team did a great job."),
+        ("en-US", "What are the plans for next year?", "¿Cuáles son los planes para el próximo año?"),
+        ("es-ES", "Vamos a abrir dos oficinas nuevas.", "We are going to open two new offices."),
+        ("en-US", "Where will the new offices be?", "¿Dónde estarán las nuevas oficinas?"),
+        ("es-ES", "Una en Madrid y otra en Lisboa.", "One in Madrid and another in Lisbon."),
+        ("en-US", "Excellent, that sounds very promising.", "Excelente, suena muy prometedor."),
+        ("es-ES", "Gracias, seguiremos informando.", "Thank you, we will keep you informed."),
+        ("en-US", "Let us take a short break now.", "Hagamos una breve pausa ahora."),
+        ("es-ES", "Volvemos en diez minutos.", "We will be back in ten minutes."),
+    ]
+    d = tmp_path_factory.mktemp("two-minutes")
+    script = [ScriptLine(lang, text, {("es-ES" if lang == "en-US" else "en-US"): tr}) for lang, text, tr in lines]
+    scenario = synthesize(script, d / "talk.wav", pause_ms=4200)
+    write_scenario(scenario, d / "talk.yaml")
+    assert scenario["utterances"][-1]["end_ms"] > 110_000
+    return d / "talk.wav", d / "talk.yaml"
+
+
+async def test_expiry_every_20_seconds_over_two_minutes(tmp_path: Path, two_minutes: tuple[Path, Path]) -> None:
+    wav, scenario_path = two_minutes
+    result, lines, emulator = await _translate_with(
+        tmp_path, lambda p: setattr(p, "expire_after_s", 20.0), fast=False, wav=wav, scenario_path=scenario_path,
+    )
+    _assert_each_utterance_once(lines, scenario_path, tmp_path / "out")
+    assert len(emulator.records) >= 2 * 6  # two directions, a new connection at least every 20 s
