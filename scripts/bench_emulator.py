@@ -23,7 +23,6 @@ import base64
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -117,12 +116,12 @@ async def _session(url: str, pcm: np.ndarray, result: dict[str, list[float]], st
 
 
 async def _bench(sessions: int, port: int) -> dict[str, object]:
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(port)], stdout=subprocess.PIPE, text=True
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--serve", str(port), stdout=asyncio.subprocess.PIPE
     )
     assert child.stdout is not None
     try:
-        if child.stdout.readline().strip() != "ready":
+        if (await child.stdout.readline()).decode().strip() != "ready":
             raise RuntimeError("the emulator process did not start")
         pcm, _ = soundfile.read(WAV, dtype="int16")
         result: dict[str, list[float]] = {"vad_lag_ms": [], "first_audio_ms": [], "responses": []}
@@ -145,7 +144,8 @@ async def _bench(sessions: int, port: int) -> dict[str, object]:
         await probe_task
     finally:
         child.send_signal(signal.SIGTERM)
-        out, _ = child.communicate(timeout=30)
+        raw, _ = await asyncio.wait_for(child.communicate(), 30)
+        out = raw.decode()
     server_lag = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
     return {
         "sessions": sessions,
