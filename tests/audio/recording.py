@@ -11,7 +11,7 @@ import numpy as np
 
 from tests.audio.signals import FloatArray, from_pcm
 
-_RAW = ["--raw", "--rate=24000", "--channels=1", "--format=s16le", "--latency-msec=10"]
+_RAW = ["--raw", "--rate=24000", "--channels=1", "--format=s16le"]
 
 
 class Recorder:
@@ -21,7 +21,7 @@ class Recorder:
         self._file = Path(tempfile.mkstemp(suffix=".raw")[1])
         self._out = self._file.open("wb")
         self._proc = subprocess.Popen(
-            ["parec", f"--device={source}", *_RAW],
+            ["parec", f"--device={source}", *_RAW, "--latency-msec=10"],
             stdout=self._out,
             stderr=subprocess.DEVNULL,
             env=os.environ,
@@ -39,7 +39,9 @@ class Recorder:
 def play_into(sink: str, samples: FloatArray) -> subprocess.Popen[bytes]:
     """Start ``pacat`` playing ``samples`` (24 kHz mono) into ``sink``; returns the running process."""
     proc = subprocess.Popen(
-        ["pacat", "--playback", f"--device={sink}", *_RAW], stdin=subprocess.PIPE, env=os.environ
+        ["pacat", "--playback", f"--device={sink}", *_RAW, "--latency-msec=200"],
+        stdin=subprocess.PIPE,
+        env=os.environ,
     )
     assert proc.stdin is not None
     proc.stdin.write((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
