@@ -84,3 +84,17 @@ def test_session_update_merge_rules() -> None:
     with pytest.raises(ConfigError) as info:
         apply_update(base, {"voice": {"type": "azure-standard", "name": "nobody"}})
     assert info.value.fatal
+
+
+def test_cli_options_and_bad_scenario(tmp_path: Path) -> None:
+    import argparse
+
+    from translator.emulator import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    options = cli.options_from_args(parser.parse_args(["--key", "a", "--key", "b", "--http-429-first-n", "2"]))
+    assert options.accepted_keys == frozenset({"a", "b"}) and options.faults.http_429_first_n == 2
+    assert options.scenario is None and options.pacing == 4.0
+    with pytest.raises(ScenarioError, match="cannot read"):
+        cli.options_from_args(parser.parse_args(["--scenario", str(tmp_path / "missing.yaml")]))
