@@ -93,7 +93,9 @@ def test_cli_options_and_bad_scenario(tmp_path: Path) -> None:
 
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
-    options = cli.options_from_args(parser.parse_args(["--key", "a", "--key", "b", "--http-429-first-n", "2"]))
+    options = cli.options_from_args(
+        parser.parse_args(["--key", "a", "--key", "b", "--http-429-first-n", "2"])
+    )
     assert options.accepted_keys == frozenset({"a", "b"}) and options.faults.http_429_first_n == 2
     assert options.scenario is None and options.pacing == 4.0
     with pytest.raises(ScenarioError, match="cannot read"):
