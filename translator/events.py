@@ -101,6 +101,16 @@ class TranslationFinal:
 
 
 @dataclass(frozen=True, slots=True)
+class UtteranceSkipped:
+    """This direction will give no line for this utterance (another direction translates
+    it, it held no words, or it was given up). Subtitle tracks stop waiting for it."""
+
+    direction: str
+    utterance: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class InputProgress:
     """The input audio clock reached ``now_ms`` (sent every few hundred ms of audio).
 
@@ -126,6 +136,7 @@ TranslatorEvent = (
     | TranslationPartial
     | TranslationAudio
     | TranslationFinal
+    | UtteranceSkipped
     | InputProgress
     | Notice
 )

@@ -41,6 +41,7 @@ from translator.events import (
     TranslationFinal,
     TranslationPartial,
     TranslatorEvent,
+    UtteranceSkipped,
 )
 from translator.ledger import Ledger, Stage, Utt
 from translator.profile import Direction, Profile
@@ -154,6 +155,7 @@ class Session:
                         total_dropped_ms=self.ledger.dropped_ms,
                     )
                     self._emit(Notice(self.key, "audio_dropped", f"dropped {ms} ms of unsent audio"))
+                    self._emit(UtteranceSkipped(self.key, dropped.id, "dropped: the backlog was full"))
             case SegmentClose(utterance=u, end_ms=end):
                 self.ledger.close(u, end, wall_s)
         self._wake.set()
@@ -491,9 +493,11 @@ class Session:
             case _:
                 pass
 
-    def _end(self, u: Utt, stage: Stage) -> None:
+    def _end(self, u: Utt, stage: Stage, reason: str = "") -> None:
         if not u.terminal:
             self._ended += 1
+            if stage is Stage.SKIPPED:
+                self._emit(UtteranceSkipped(self.key, u.id, reason or "not translated here"))
         u.stage = stage
 
     def _transcription_failed(self, item: str, message: str) -> None:
@@ -570,6 +574,8 @@ class Session:
             ear_voice_span_ms=_ms(u.first_audio_wall_s - u.start_wall_s) if u.first_audio_wall_s else None,
         )
         self._end(u, Stage.DONE)
+        if not text:
+            self._emit(UtteranceSkipped(self.key, u.id, "empty translation"))
         if text:
             self.stats.utterances += 1
             self.stats.latencies.append(latency)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,8 +59,13 @@ def summarize(
         }
     playback: dict[str, Any] | None = None
     if player is not None:
-        stats = getattr(player, "stats", None)
-        playback = stats.as_dict() if hasattr(stats, "as_dict") else {"stats": repr(stats)}
+        stats = player.stats
+        playback = {
+            "underruns": stats.underruns,
+            "lost_ms": stats.lost_ms,
+            "dropped_ms": stats.dropped_ms,
+            "devices": [dataclasses.asdict(d) for d in stats.devices],
+        }
     return {
         "profile": profile.name,
         "input_audio_s": round(sum(p.audio_ms for p in pipelines) / 1000.0, 2),
@@ -84,6 +90,10 @@ def format_summary(summary: dict[str, Any]) -> list[str]:
             f"{key}: {d['utterances']} utterances, {d['reconnects']} reconnects, {d['renewals']} renewals, "
             f"{d['audio_dropped_ms']} ms audio dropped{lat}"
         )
-    if summary.get("playback"):
-        lines.append(f"playback: {summary['playback']}")
+    playback = summary.get("playback")
+    if playback:
+        lines.append(
+            f"playback: {playback['underruns']} underruns ({playback['lost_ms']} ms lost), "
+            f"{playback['dropped_ms']} ms dropped"
+        )
     return lines

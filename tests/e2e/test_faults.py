@@ -26,8 +26,16 @@ async def _run_cli_async(*args: str, timeout: float = 240) -> Result:
     env = {**os.environ, "AZURE_COGNITIVE_SERVICES_KEY": SECRET_KEY, "PYTHONUNBUFFERED": "1"}
     env.pop("AZURE_COGNITIVE_SERVICES_ENDPOINT", None)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "translator", "--log-format", "json", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=ROOT,
+        sys.executable,
+        "-m",
+        "translator",
+        "--log-format",
+        "json",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     return Result(proc.returncode or 0, out.decode(), err.decode())
@@ -49,14 +57,29 @@ async def _translate_with(
     plan(emulator.options.faults)
     out = tmp_path / "out"
     async with emulator:
-        args = ["run", str(profile), "--endpoint", emulator.url, "--no-play",
-                "--subtitles", str(out / "all.jsonl"), "--subtitles", str(out / "all.srt"),
-                "--subtitles", str(out / "all.vtt"), "--audio-out", str(out / "speech.wav"), *extra]
+        args = [
+            "run",
+            str(profile),
+            "--endpoint",
+            emulator.url,
+            "--no-play",
+            "--subtitles",
+            str(out / "all.jsonl"),
+            "--subtitles",
+            str(out / "all.srt"),
+            "--subtitles",
+            str(out / "all.vtt"),
+            "--audio-out",
+            str(out / "speech.wav"),
+            *extra,
+        ]
         if fast:
             args.append("--fast")
         result = await _run_cli_async(*args)
     assert result.code == 0, result.stderr[-3000:]
-    written = "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.iterdir() if p.suffix != ".wav")
+    written = "".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in out.iterdir() if p.suffix != ".wav"
+    )
     assert SECRET_KEY not in result.stdout + result.stderr + written
     assert SECRET_KEY.encode() not in (out / "speech.wav").read_bytes()
     return result, read_jsonl(out / "all.jsonl"), emulator
@@ -106,7 +129,10 @@ async def test_fault_loses_no_line_and_doubles_none(tmp_path: Path, fault: str) 
 
 async def test_missed_heartbeat_reconnects(tmp_path: Path) -> None:
     result, lines, _ = await _translate_with(
-        tmp_path, lambda p: p.no_pong_connections.update({0, 1}), fast=False, extra=("--heartbeat", "1"),
+        tmp_path,
+        lambda p: p.no_pong_connections.update({0, 1}),
+        fast=False,
+        extra=("--heartbeat", "1"),
     )
     _assert_each_utterance_once(lines, SAMPLES / "en-es-sample.yaml", tmp_path / "out")
     assert _logged(result, "reconnecting")
@@ -114,7 +140,9 @@ async def test_missed_heartbeat_reconnects(tmp_path: Path) -> None:
 
 async def test_stalled_stream_reconnects(tmp_path: Path) -> None:
     result, lines, _ = await _translate_with(
-        tmp_path, lambda p: p.add("stall_mid_response", 1, seconds=30.0) and None, extra=("--stall-timeout", "3"),
+        tmp_path,
+        lambda p: p.add("stall_mid_response", 1, seconds=30.0) and None,
+        extra=("--stall-timeout", "3"),
     )
     _assert_each_utterance_once(lines, SAMPLES / "en-es-sample.yaml", tmp_path / "out")
     assert any("stalled" in line for line in _logged(result, "reconnecting"))
@@ -122,7 +150,9 @@ async def test_stalled_stream_reconnects(tmp_path: Path) -> None:
 
 async def test_session_expiry_in_real_time(tmp_path: Path) -> None:
     result, lines, emulator = await _translate_with(
-        tmp_path, lambda p: setattr(p, "expire_after_s", 8.0), fast=False,
+        tmp_path,
+        lambda p: setattr(p, "expire_after_s", 8.0),
+        fast=False,
     )
     _assert_each_utterance_once(lines, SAMPLES / "en-es-sample.yaml", tmp_path / "out")
     renewals = _logged(result, "session_renewed") + _logged(result, "session_expired")
@@ -150,17 +180,25 @@ def two_minutes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         ("es-ES", "Volvemos en diez minutos.", "We will be back in ten minutes."),
     ]
     d = tmp_path_factory.mktemp("two-minutes")
-    script = [ScriptLine(lang, text, {("es-ES" if lang == "en-US" else "en-US"): tr}) for lang, text, tr in lines]
+    script = [
+        ScriptLine(lang, text, {("es-ES" if lang == "en-US" else "en-US"): tr}) for lang, text, tr in lines
+    ]
     scenario = synthesize(script, d / "talk.wav", pause_ms=4200)
     write_scenario(scenario, d / "talk.yaml")
     assert scenario["utterances"][-1]["end_ms"] > 110_000
     return d / "talk.wav", d / "talk.yaml"
 
 
-async def test_expiry_every_20_seconds_over_two_minutes(tmp_path: Path, two_minutes: tuple[Path, Path]) -> None:
+async def test_expiry_every_20_seconds_over_two_minutes(
+    tmp_path: Path, two_minutes: tuple[Path, Path]
+) -> None:
     wav, scenario_path = two_minutes
     result, lines, emulator = await _translate_with(
-        tmp_path, lambda p: setattr(p, "expire_after_s", 20.0), fast=False, wav=wav, scenario_path=scenario_path,
+        tmp_path,
+        lambda p: setattr(p, "expire_after_s", 20.0),
+        fast=False,
+        wav=wav,
+        scenario_path=scenario_path,
     )
     _assert_each_utterance_once(lines, scenario_path, tmp_path / "out")
     assert len(emulator.records) >= 2 * 6  # two directions, a new connection at least every 20 s

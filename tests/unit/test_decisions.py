@@ -74,7 +74,9 @@ def test_backoff_grows_jittered_and_capped() -> None:
 
 def test_redaction_of_registered_and_recognisable_secrets() -> None:
     register_secret("sk-DISTINCTIVE-12345")
-    text = 'key sk-DISTINCTIVE-12345 Authorization: Bearer eyJhbGciOi.abc.def api-key=XYZ123&x=1 "api_key": "zz"'
+    text = (
+        'key sk-DISTINCTIVE-12345 Authorization: Bearer eyJhbGciOi.abc.def api-key=XYZ123&x=1 "api_key": "zz"'
+    )
     out = redact(text)
     assert "sk-DISTINCTIVE-12345" not in out and "eyJhbGciOi" not in out and "XYZ123" not in out
     assert '"zz"' not in out

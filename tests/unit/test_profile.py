@@ -18,7 +18,11 @@ BROKEN = Path(__file__).parent / "profiles"
 EXPECTED = {
     "bad-voice.yaml": ("4", "directions[0].voice", "unknown OpenAI voice 'robot'; allowed: alloy"),
     "bad-language.yaml": ("2", "directions[0].source", "not a BCP-47 language tag"),
-    "unknown-field.yaml": ("6", "turn_detection.treshold", "unknown field 'treshold'; allowed: type, threshold"),
+    "unknown-field.yaml": (
+        "6",
+        "turn_detection.treshold",
+        "unknown field 'treshold'; allowed: type, threshold",
+    ),
     "key-in-profile.yaml": ("3", "service.api_key", "keys never live in a profile"),
     "not-yaml.yaml": ("4", "", "not valid YAML"),
     "no-directions.yaml": ("1", "directions", "required field is missing"),
@@ -78,12 +82,39 @@ def test_schema_is_json_schema_of_the_same_model() -> None:
     json.dumps(schema)
 
 
-_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.floats(allow_nan=True),
-                     st.text(max_size=12), st.sampled_from(["en-US", "es-ES", "alloy", "client", "off", "mic"]))
-_keys = st.sampled_from(["directions", "source", "target", "voice", "turn_detection", "threshold", "type",
-                         "service", "endpoint", "model", "subtitles", "glossary", "term", "input", "x", "api_key"])
-_yamlish = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                            st.dictionaries(_keys, inner, max_size=5)), max_leaves=20)
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 70000),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["en-US", "es-ES", "alloy", "client", "off", "mic"]),
+)
+_keys = st.sampled_from(
+    [
+        "directions",
+        "source",
+        "target",
+        "voice",
+        "turn_detection",
+        "threshold",
+        "type",
+        "service",
+        "endpoint",
+        "model",
+        "subtitles",
+        "glossary",
+        "term",
+        "input",
+        "x",
+        "api_key",
+    ]
+)
+_yamlish = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=5)),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -24,7 +24,14 @@ from typing import Literal
 
 import structlog
 
-from translator.events import InputProgress, SourceFinal, SpeechStarted, TranslationFinal, TranslatorEvent
+from translator.events import (
+    InputProgress,
+    SourceFinal,
+    SpeechStarted,
+    TranslationFinal,
+    TranslatorEvent,
+    UtteranceSkipped,
+)
 from translator.subtitles.layout import Chunk, split_pair, split_text
 from translator.subtitles.options import SubtitleOptions, primary_language
 from translator.subtitles.profanity import filter_profanity
@@ -119,6 +126,9 @@ class CueAssembler:
                 self._on_final(event, "source")
             case TranslationFinal() if self._accepts(event.direction):
                 self._on_final(event, "bilingual" if self._options.bilingual != "off" else "translation")
+            case UtteranceSkipped() if self._accepts(event.direction):
+                for kind in self._kinds:
+                    self._track(event.direction, kind).holds.pop(event.utterance, None)
             case InputProgress():
                 self._on_progress(event.now_ms)
             case _:
