@@ -83,7 +83,8 @@ def format_summary(summary: dict[str, Any]) -> list[str]:
         lat = ""
         if first["p50"] is not None:
             lat = (
-                f"; end→first audio p50 {first['p50']:.0f} ms p95 {first['p95']:.0f} ms max {first['max']:.0f} ms"
+                f"; end→first audio p50 {first['p50']:.0f} ms p95 {first['p95']:.0f} ms"
+                f" max {first['max']:.0f} ms"
                 f"; ear-voice span p50 {evs['p50']:.0f} ms p95 {evs['p95']:.0f} ms"
             )
         lines.append(
