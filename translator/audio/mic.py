@@ -23,7 +23,7 @@ from translator.audio.chunk import AudioChunk
 from translator.audio.devices import DeviceInfo, import_sounddevice
 from translator.audio.errors import AudioDeviceError
 from translator.audio.queue import DropOldestAudioQueue
-from translator.audio.resample import Conditioner
+from translator.audio.resample import REALTIME_QUALITY, Conditioner
 
 log = structlog.get_logger(__name__)
 
@@ -52,9 +52,13 @@ class MicSource:
         self.block_frames = max(1, self.device_rate_hz * block_ms // 1000)
         self.overflows = 0
         self.handoff_ms: deque[float] = deque(maxlen=_LATENCY_WINDOW)
-        """Recent callback-to-chunk-handed-out delays (a metric; the newest at the right)."""
+        """Recent delays from the callback that delivered a chunk's last input sample to the chunk
+        being handed out (a metric; the newest at the right)."""
         self._queue = DropOldestAudioQueue(max_queue_ms, sample_rate_hz, name=f"mic:{device.name}")
-        self._conditioner = Conditioner(self.device_rate_hz, sample_rate_hz, chunk_ms)
+        self._conditioner = Conditioner(self.device_rate_hz, sample_rate_hz, chunk_ms, REALTIME_QUALITY)
+        self._in_frames = 0
+        self._blocks: deque[tuple[int, float]] = deque(maxlen=1024)
+        """(input frames up to the end of a block, its callback time): which callback completed a chunk."""
         self._sent_samples = 0
         self._born: deque[tuple[int, float]] = deque(maxlen=max_queue_ms // max(1, chunk_ms) + 64)
         self._stream: Any = None
@@ -126,11 +130,21 @@ class MicSource:
             self.overflows += 1
             if self.overflows == 1 or self.overflows % 100 == 0:
                 log.warning("capture_overflow", device=self.device.name, overflows=self.overflows)
+        self._in_frames += len(block)
+        self._blocks.append((self._in_frames, callback_s))
         for piece in self._conditioner.push(block):
             start_ms = self._sent_samples * 1000 // self.sample_rate_hz
             self._sent_samples += piece.size
-            self._born.append((start_ms, callback_s))
+            self._born.append((start_ms, self._captured_s(self._sent_samples)))
             self._queue.put_nowait(AudioChunk(piece.astype("<i2").tobytes(), start_ms))
+
+    def _captured_s(self, out_samples: int) -> float:
+        """Callback time of the block holding the input behind output sample ``out_samples``: the
+        hand-off delay then includes the time audio waited in the resampler and re-chunker."""
+        needed = out_samples * self.device_rate_hz // self.sample_rate_hz
+        while len(self._blocks) > 1 and self._blocks[0][0] < needed:
+            self._blocks.popleft()
+        return self._blocks[0][1]
 
     def _on_finished(self) -> None:
         if not self._closed:

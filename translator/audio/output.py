@@ -23,7 +23,7 @@ import structlog
 from translator.audio.devices import DeviceInfo, import_sounddevice
 from translator.audio.errors import AudioDeviceError
 from translator.audio.jitter import Ducker, JitterBuffer, soft_clip
-from translator.audio.resample import StreamResampler, from_int16_bytes
+from translator.audio.resample import REALTIME_QUALITY, StreamResampler, from_int16_bytes
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +62,7 @@ class _Feed:
             out.append((self.resampler.flush(), self.utterance))
             self.resampler = None
         if self.resampler is None:
-            self.resampler = StreamResampler(rate_hz, self.device_rate_hz)
+            self.resampler = StreamResampler(rate_hz, self.device_rate_hz, REALTIME_QUALITY)
         self.utterance = utterance
         out.append((self.resampler.process(from_int16_bytes(pcm)), utterance))
         return out
