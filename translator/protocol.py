@@ -174,18 +174,33 @@ WireEvent = (
 )
 
 
+def _str(value: Any) -> str:
+    """A text field: the SDK passes through whatever JSON the server sent."""
+    return value if isinstance(value, str) else ""
+
+
+def _id(value: Any) -> str:
+    if isinstance(value, str) and value:
+        return value
+    raise ValueError(f"missing or malformed id: {value!r}"[:80])
+
+
 def _expires(session: Any) -> float | None:
     value = getattr(session, "expires_at", None)
     if isinstance(value, datetime):
         return value.timestamp()
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return None
 
 
 def _audio(e: Any) -> AudioDelta:
     delta = e.delta
-    return AudioDelta(e.response_id, delta if isinstance(delta, bytes) else base64.b64decode(delta or ""))
+    if isinstance(delta, str):
+        delta = base64.b64decode(delta, validate=True)
+    if not isinstance(delta, (bytes, bytearray)) or len(delta) % 2:
+        raise ValueError("audio delta is not 16-bit PCM")
+    return AudioDelta(_id(e.response_id), bytes(delta))
 
 
 def _error(e: Any) -> ServerError:
@@ -206,29 +221,29 @@ def _done(e: Any) -> ResponseEnded:
         err = getattr(details, "error", None)
         reason = getattr(err, "code", None) or getattr(err, "message", None) if err is not None else None
     status = getattr(r.status, "value", r.status)  # the SDK gives an enum member (a str subclass)
-    return ResponseEnded(r.id, str(status), reason)
+    return ResponseEnded(_id(r.id), _str(str(status)), reason if isinstance(reason, str) else None)
 
 
 def _failed(e: Any) -> TranscriptionFailed:
     err = getattr(e, "error", None)
-    return TranscriptionFailed(e.item_id, str(getattr(err, "message", "") or "transcription failed"))
+    return TranscriptionFailed(_id(e.item_id), _str(getattr(err, "message", "")) or "transcription failed")
 
 
 _TABLE: dict[str, Callable[[Any], WireEvent]] = {
-    "session.created": lambda e: SessionStarted(e.session.id, _expires(e.session)),
+    "session.created": lambda e: SessionStarted(_str(e.session.id), _expires(e.session)),
     "session.updated": lambda e: SessionConfigured(),
     "input_audio_buffer.committed": lambda e: Committed(e.item_id),
     "conversation.item.input_audio_transcription.completed": lambda e: Transcribed(
         e.item_id, e.transcript or ""
     ),
     "conversation.item.input_audio_transcription.failed": _failed,
-    "response.created": lambda e: ResponseStarted(e.response.id),
-    "response.output_item.added": lambda e: OutputItem(e.response_id, e.item.id),
-    "response.audio_transcript.delta": lambda e: TextDelta(e.response_id, e.delta or ""),
-    "response.text.delta": lambda e: TextDelta(e.response_id, e.delta or ""),
+    "response.created": lambda e: ResponseStarted(_id(e.response.id)),
+    "response.output_item.added": lambda e: OutputItem(_id(e.response_id), _id(e.item.id)),
+    "response.audio_transcript.delta": lambda e: TextDelta(_id(e.response_id), _str(e.delta)),
+    "response.text.delta": lambda e: TextDelta(_id(e.response_id), _str(e.delta)),
     "response.audio.delta": _audio,
-    "response.audio_transcript.done": lambda e: TextDone(e.response_id, e.transcript or ""),
-    "response.text.done": lambda e: TextDone(e.response_id, e.text or ""),
+    "response.audio_transcript.done": lambda e: TextDone(_id(e.response_id), _str(e.transcript)),
+    "response.text.done": lambda e: TextDone(_id(e.response_id), _str(e.text)),
     "response.done": _done,
     "error": _error,
 }

@@ -319,6 +319,10 @@ class Session:
                 return None
             raise _Dropped(f"connection lost: {e}") from None
         self._last_event = time.monotonic()
+        return self._interpret(event)
+
+    def _interpret(self, event: Any) -> WireEvent | None:
+        """SDK event → wire event; malformed or unknown events are logged, never raised."""
         try:
             wire = parse(event)
         except (AttributeError, KeyError, TypeError, ValueError) as e:
@@ -334,8 +338,11 @@ class Session:
 
     async def _watchdog(self) -> None:
         while True:
-            await asyncio.sleep(min(1.0, self._t.stall_s / 4))
+            await asyncio.sleep(min(0.25, self._t.stall_s / 4))
             if self._renewal_due():
+                self._wake.set()
+            if self._hold_until and time.monotonic() >= self._hold_until:
+                self._hold_until = 0.0
                 self._wake.set()
             waiting = any(u.stage in (Stage.COMMITTED, Stage.RESPONDING) for u in self.ledger.utts.values())
             if waiting and time.monotonic() - self._last_event > self._t.stall_s:
@@ -433,6 +440,12 @@ class Session:
             if wire is not None:
                 self._on(wire)
                 self._wake.set()
+
+    def absorb(self, event: Any) -> None:
+        """Take one SDK event as the receive loop does (used by the fuzz tests too)."""
+        wire = self._interpret(event)
+        if wire is not None:
+            self._on(wire)
 
     def _on(self, wire: WireEvent) -> None:  # noqa: C901 - one flat match over the wire vocabulary
         match wire:
@@ -606,8 +619,7 @@ class Session:
             return
         if err.code in ("rate_limit_exceeded", "conversation_already_has_active_response"):
             delay = 2.0 if err.code == "rate_limit_exceeded" else 0.5
-            self._hold_until = time.monotonic() + delay
-            asyncio.get_running_loop().call_later(delay, self._wake.set)
+            self._hold_until = time.monotonic() + delay  # the watchdog wakes the sender after it
             u = self.ledger.responding()
             if u is not None and source.startswith("resp-") and u.response_id is None:
                 self._reset_response(u)

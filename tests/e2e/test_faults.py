@@ -183,7 +183,7 @@ def two_minutes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     script = [
         ScriptLine(lang, text, {("es-ES" if lang == "en-US" else "en-US"): tr}) for lang, text, tr in lines
     ]
-    scenario = synthesize(script, d / "talk.wav", pause_ms=4200)
+    scenario = synthesize(script, d / "talk.wav", pause_ms=5400)
     write_scenario(scenario, d / "talk.yaml")
     assert scenario["utterances"][-1]["end_ms"] > 110_000
     return d / "talk.wav", d / "talk.yaml"

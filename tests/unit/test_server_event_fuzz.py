@@ -1,0 +1,103 @@
+"""Random and mutated server events never crash a session.
+
+Events go through the real SDK parser (``ServerEvent._deserialize``, what ``conn.recv()``
+uses) and then through the session exactly as its receive loop takes them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from azure.ai.voicelive.models import ServerEvent
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from translator.arbiter import Arbiter
+from translator.connect import ServiceTarget
+from translator.events import TranslationFinal, TranslatorEvent
+from translator.ledger import Stage
+from translator.profile import parse_profile
+from translator.session import Session
+
+SEQUENCE = [
+    json.loads(line)
+    for line in (Path("/work/shared/voicelive-sample-sequence.jsonl")
+                 if Path("/work/shared/voicelive-sample-sequence.jsonl").exists()
+                 else Path(__file__).parent / "sample-sequence.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+PROFILE = parse_profile("directions: [{source: es-ES, target: en-US}]")
+
+
+def _session(events: list[TranslatorEvent]) -> Session:
+    target = ServiceTarget("http://127.0.0.1:1", "gpt-4o", "2026-07-15", "k")
+    session = Session(PROFILE.directions[0], PROFILE, target, events.append, Arbiter())
+    session.ledger.open("u1", 0, 0.0)
+    session.ledger.audio("u1", b"\x00\x00" * 2400)
+    session.ledger.close("u1", 100, 0.0)
+    u = session.ledger.utts["u1"]
+    u.stage, u.translate, u.transcript, u.item_id = Stage.RESPONDING, True, "Hola", "item_user1"
+    return session
+
+
+def _absorb(session: Session, payload: Any) -> None:
+    session.absorb(ServerEvent._deserialize(payload, []))
+
+
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> dict[str, Any]:
+    event = json.loads(json.dumps(draw(st.sampled_from(SEQUENCE))))
+    for _ in range(draw(st.integers(1, 3))):
+        keys = [k for k in event if k != "type"] or ["x"]
+        key = draw(st.sampled_from(keys))
+        action = draw(st.sampled_from(["drop", "replace", "retype"]))
+        if action == "drop":
+            event.pop(key, None)
+        elif action == "replace":
+            event[key] = draw(_json)
+        else:
+            event["type"] = draw(st.sampled_from([e["type"] for e in SEQUENCE] + ["rate_limits.updated", "", "x"]))
+    return event
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_mutated(), min_size=1, max_size=12))
+def test_mutated_events_never_crash_a_session(events: list[dict[str, Any]]) -> None:
+    out: list[TranslatorEvent] = []
+    session = _session(out)
+    for payload in events:
+        _absorb(session, payload)
+    assert sum(isinstance(e, TranslationFinal) for e in out) <= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=10), _json, max_size=4), max_size=8))
+def test_random_objects_never_crash_a_session(events: list[dict[str, Any]]) -> None:
+    session = _session([])
+    for payload in events:
+        _absorb(session, payload)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["rate_limits.updated", "response.mystery", "warning"]), max_size=5), st.data())
+def test_unknown_events_between_the_real_ones_change_nothing(unknown: list[str], data: st.DataObject) -> None:
+    out: list[TranslatorEvent] = []
+    session = _session(out)
+    response_events = [e for e in SEQUENCE if e["type"].startswith(("response.", "conversation.item.created"))]
+    stream = list(response_events)
+    for kind in unknown:
+        stream.insert(data.draw(st.integers(0, len(stream))), {"type": kind, "event_id": "event_x", "n": 1})
+    for payload in stream:
+        _absorb(session, payload)
+    finals = [e for e in out if isinstance(e, TranslationFinal)]
+    expected = next(e["transcript"] for e in SEQUENCE if e["type"] == "response.audio_transcript.done")
+    assert [f.text for f in finals] == [expected]
