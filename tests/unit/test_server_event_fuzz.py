@@ -21,11 +21,10 @@ from translator.ledger import Stage
 from translator.profile import parse_profile
 from translator.session import Session
 
+# A copy of shared/voicelive-sample-sequence.jsonl: one utterance's events as the service sends them.
 SEQUENCE = [
     json.loads(line)
-    for line in (Path("/work/shared/voicelive-sample-sequence.jsonl")
-                 if Path("/work/shared/voicelive-sample-sequence.jsonl").exists()
-                 else Path(__file__).parent / "sample-sequence.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in (Path(__file__).parent / "sample-sequence.jsonl").read_text(encoding="utf-8").splitlines()
     if line.strip()
 ]
 PROFILE = parse_profile("directions: [{source: es-ES, target: en-US}]")
@@ -48,7 +47,9 @@ def _absorb(session: Session, payload: Any) -> None:
 
 _json = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -65,7 +66,9 @@ def _mutated(draw: st.DrawFn) -> dict[str, Any]:
         elif action == "replace":
             event[key] = draw(_json)
         else:
-            event["type"] = draw(st.sampled_from([e["type"] for e in SEQUENCE] + ["rate_limits.updated", "", "x"]))
+            event["type"] = draw(
+                st.sampled_from([e["type"] for e in SEQUENCE] + ["rate_limits.updated", "", "x"])
+            )
     return event
 
 
@@ -88,11 +91,15 @@ def test_random_objects_never_crash_a_session(events: list[dict[str, Any]]) -> N
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from(["rate_limits.updated", "response.mystery", "warning"]), max_size=5), st.data())
+@given(
+    st.lists(st.sampled_from(["rate_limits.updated", "response.mystery", "warning"]), max_size=5), st.data()
+)
 def test_unknown_events_between_the_real_ones_change_nothing(unknown: list[str], data: st.DataObject) -> None:
     out: list[TranslatorEvent] = []
     session = _session(out)
-    response_events = [e for e in SEQUENCE if e["type"].startswith(("response.", "conversation.item.created"))]
+    response_events = [
+        e for e in SEQUENCE if e["type"].startswith(("response.", "conversation.item.created"))
+    ]
     stream = list(response_events)
     for kind in unknown:
         stream.insert(data.draw(st.integers(0, len(stream))), {"type": kind, "event_id": "event_x", "n": 1})
