@@ -1,0 +1,360 @@
+"""Shared helpers for ``bench.py`` and ``soak.py`` (and the latency acceptance test).
+
+- the continuous-speech recording (espeak-ng through ``speechgen``): about 40 s of
+  English read with 90 ms between words and 150 ms between sentences, shorter than
+  any VAD silence, with exact word timings for the emulator's scripted model;
+- looping a recording (and its scenario) to make long inputs;
+- a real-time source of preloaded PCM that records how late each chunk was;
+- an emulator child process (``python scripts/benchlib.py emulator ...``) that can
+  pin itself to a CPU and timestamp every ``response.audio.delta`` it sends;
+- percentiles and resident memory.
+
+Not a test and not part of the package; the scripts print one JSON object each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from translator.audio.chunk import AudioChunk  # noqa: E402
+from translator.emulator.speechgen import ScriptLine, synthesize, write_scenario  # noqa: E402
+
+RATE_HZ = 24_000
+CHUNK_MS = 20
+WORD_GAP_MS = 90
+SENTENCE_GAP_MS = 150
+SPEED_WPM = 190
+
+SCRIPT = [
+    ScriptLine(
+        "en-US",
+        "Good morning everyone and welcome to the third session of our annual technology conference.",
+        {"es-ES": "Buenos días a todos y bienvenidos a la tercera sesión de nuestra conferencia anual."},
+    ),
+    ScriptLine(
+        "en-US",
+        "Today we will talk about how speech translation works in real time.",
+        {"es-ES": "Hoy hablaremos de cómo funciona la traducción de voz en tiempo real."},
+    ),
+    ScriptLine(
+        "en-US",
+        "The system listens to the speaker and cuts the speech into short pieces.",
+        {"es-ES": "El sistema escucha al orador y corta el discurso en fragmentos cortos."},
+    ),
+    ScriptLine(
+        "en-US",
+        "The listener hears the translated voice while the speaker keeps talking.",
+        {"es-ES": "El oyente escucha la voz traducida mientras el orador sigue hablando."},
+    ),
+    ScriptLine(
+        "en-US",
+        "If the network drops the connection the program reconnects and sends the missing audio again.",
+        {"es-ES": "Si la red corta la conexión el programa se reconecta y envía otra vez el audio perdido."},
+    ),
+    ScriptLine(
+        "en-US",
+        "Nothing is lost and nothing is translated twice.",
+        {"es-ES": "No se pierde nada y nada se traduce dos veces."},
+    ),
+    ScriptLine(
+        "en-US",
+        "Thank you very much for coming and enjoy the rest of the day.",
+        {"es-ES": "Muchas gracias por venir y disfruten del resto del día."},
+    ),
+]
+
+
+def continuous_recording(workdir: Path) -> tuple[Path, Path, dict[str, Any]]:
+    """The ~40 s continuous-speech WAV, its scenario file and scenario dict (made once per workdir)."""
+    import yaml
+
+    wav, scenario_path = workdir / "continuous.wav", workdir / "continuous.yaml"
+    if wav.exists() and scenario_path.exists():
+        return wav, scenario_path, yaml.safe_load(scenario_path.read_text(encoding="utf-8"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    scenario = synthesize(
+        SCRIPT,
+        wav,
+        word_gap_ms=WORD_GAP_MS,
+        pause_ms=SENTENCE_GAP_MS,
+        lead_ms=600,
+        tail_ms=1500,
+        speed_wpm=SPEED_WPM,
+    )
+    write_scenario(scenario, scenario_path)
+    return wav, scenario_path, scenario
+
+
+def loop_recording(
+    wav: Path, scenario: dict[str, Any], times: int, out_wav: Path, out_scenario: Path | None = None
+) -> dict[str, Any]:
+    """Write ``wav`` repeated ``times`` times (and the matching scenario with shifted word times)."""
+    data, rate = soundfile.read(wav, dtype="int16")
+    period_ms = len(data) * 1000 // rate
+    with soundfile.SoundFile(out_wav, "w", rate, 1, subtype="PCM_16") as f:
+        for _ in range(times):
+            f.write(data)
+    utterances = []
+    for k in range(times):
+        shift = k * period_ms
+        for u in scenario["utterances"]:
+            utterances.append(
+                {
+                    **u,
+                    "start_ms": u["start_ms"] + shift,
+                    "end_ms": u["end_ms"] + shift,
+                    "words": [[w, a + shift, b + shift] for w, a, b in u["words"]],
+                }
+            )
+    looped = {**scenario, "audio": out_wav.name, "utterances": utterances}
+    if out_scenario is not None:
+        write_scenario(looped, out_scenario)
+    return looped
+
+
+def read_pcm(wav: Path, seconds: float | None = None) -> bytes:
+    """Mono int16 at 24 kHz (the recordings made here already are)."""
+    data, rate = soundfile.read(wav, dtype="int16", always_2d=True)
+    if rate != RATE_HZ:
+        raise ValueError(f"{wav}: expected {RATE_HZ} Hz, got {rate}")
+    mono = data[:, 0]
+    if seconds is not None:
+        mono = mono[: int(seconds * RATE_HZ)]
+    return bytes(mono.astype("<i2").tobytes())
+
+
+class PacedSource:
+    """Preloaded PCM handed out in 20 ms chunks at real-time pace (an ``AudioSource``).
+
+    Records, for every chunk, the monotonic time it was handed to the pipeline
+    (``handed_s``) and how late that was against the audio clock (``late_ms``): a
+    pipeline that cannot keep up with real time shows a growing lateness.
+    """
+
+    sample_rate_hz = RATE_HZ
+
+    def __init__(self, pcm: bytes, *, start_delay_s: float = 0.0, trailing_silence_ms: int = 1000) -> None:
+        self._pcm = pcm + bytes(RATE_HZ * 2 * trailing_silence_ms // 1000)
+        self._delay_s = start_delay_s
+        self.handed_s: list[float] = []
+        self.late_ms: list[float] = []
+        self._closed = False
+
+    async def chunks(self) -> AsyncIterator[AudioChunk]:
+        step = RATE_HZ * 2 * CHUNK_MS // 1000
+        await asyncio.sleep(self._delay_s)
+        t0 = time.monotonic()
+        for i in range(0, len(self._pcm), step):
+            if self._closed:
+                return
+            due = t0 + (i + step) / (2 * RATE_HZ)
+            wait = due - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            now = time.monotonic()
+            self.handed_s.append(now)
+            self.late_ms.append((now - due) * 1000.0)
+            yield AudioChunk(self._pcm[i : i + step], i * 1000 // (2 * RATE_HZ))
+
+    async def aclose(self) -> None:
+        self._closed = True
+
+
+def pct(values: Sequence[float], qs: Sequence[int] = (50, 95, 99)) -> dict[str, float | None]:
+    if not len(values):
+        return {f"p{q}": None for q in qs} | {"max": None, "n": 0}
+    a = np.asarray(values, dtype=np.float64)
+    out: dict[str, float | None] = {f"p{q}": round(float(np.percentile(a, q)), 2) for q in qs}
+    return out | {"max": round(float(a.max()), 2), "n": int(a.size)}
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident set size (VmRSS) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024.0, 1)
+    return 0.0
+
+
+def machine() -> dict[str, Any]:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    return {"nproc": os.cpu_count(), "cpu": model, "python": sys.version.split()[0]}
+
+
+def quiet_logs() -> None:
+    import logging
+
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
+def profile_yaml(path: Path, *, input_spec: str = "mic", max_segment_ms: int | None = 4000) -> Path:
+    ms = "null" if max_segment_ms is None else str(max_segment_ms)
+    path.write_text(
+        "name: bench\n"
+        f"input: {input_spec}\n"
+        "output: none\n"
+        "directions:\n  - {source: en-US, target: es-ES}\n"
+        f"turn_detection:\n  type: client\n  max_segment_ms: {ms}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+# -- the emulator in a child process ----------------------------------------------------------
+
+
+class EmulatorProcess:
+    """``async with EmulatorProcess(...) as emu: emu.url``; ``await emu.dump()`` for its figures.
+
+    The child serves the in-process emulator (model delay 0 unless told), optionally
+    pinned to ``cpu``; with ``timestamps`` it records ``time.monotonic()`` (a clock
+    shared by all processes on Linux) of every ``response.audio.delta`` it sends.
+    """
+
+    def __init__(
+        self,
+        *,
+        scenario: Path | None = None,
+        pacing: float = 0.0,
+        cpu: int | None = None,
+        timestamps: bool = False,
+        faults: dict[str, Any] | None = None,
+    ) -> None:
+        self._args = ["--pacing", str(pacing)]
+        if scenario is not None:
+            self._args += ["--scenario", str(scenario)]
+        if cpu is not None:
+            self._args += ["--cpu", str(cpu)]
+        if timestamps:
+            self._args.append("--timestamps")
+        if faults:
+            self._args += ["--faults", json.dumps(faults)]
+        self.url = ""
+        self._proc: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> EmulatorProcess:
+        self._proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(HERE),
+            "emulator",
+            *self._args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=ROOT,
+        )
+        assert self._proc.stdout is not None
+        line = await asyncio.wait_for(self._proc.stdout.readline(), 60)
+        if not line.startswith(b"ready "):
+            raise RuntimeError(f"emulator child did not start: {line!r}")
+        self.url = line.split()[1].decode()
+        return self
+
+    async def dump(self) -> dict[str, Any]:
+        """Stop the child and return what it measured."""
+        assert self._proc is not None and self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(b"dump\n")
+        await self._proc.stdin.drain()
+        line = await asyncio.wait_for(self._proc.stdout.readline(), 60)
+        result: dict[str, Any] = json.loads(line)
+        return result
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._proc.terminate()
+            await self._proc.wait()
+
+
+async def _emulator_child(args: argparse.Namespace) -> None:
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
+    quiet_logs()
+    from translator.emulator import Emulator, EmulatorOptions, FaultPlan, load_scenario
+    from translator.emulator.connection import Connection
+
+    sent: dict[int, list[float]] = {}
+    if args.timestamps:
+        original = Connection.send
+
+        async def send(self: Connection, type_: str, **fields: Any) -> None:
+            await original(self, type_, **fields)
+            if type_ == "response.audio.delta":
+                sent.setdefault(self.record.index, []).append(time.monotonic())
+
+        Connection.send = send  # type: ignore[method-assign]  # benchmark instrumentation only
+    faults = FaultPlan()
+    spec = json.loads(args.faults) if args.faults else {}
+    if "expire_after_s" in spec:
+        faults.expire_after_s = float(spec["expire_after_s"])
+    for kind, utterances in spec.get("per_utterance", {}).items():
+        for u in utterances:
+            faults.add(kind, int(u))
+    options = EmulatorOptions(
+        scenario=load_scenario(Path(args.scenario)) if args.scenario else None,
+        model_delay_ms=0,
+        pacing=args.pacing,
+        faults=faults,
+    )
+    cpu0 = time.process_time()
+    async with Emulator(options) as emu:
+        print("ready", emu.url, flush=True)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, sys.stdin.readline)
+        result = {
+            "audio_delta_sent_s": {str(k): v for k, v in sent.items()},
+            "connections": len(emu.records),
+            "close_codes": [r.close_code for r in emu.records],
+            "cpu_s": round(time.process_time() - cpu0, 2),
+        }
+    print(json.dumps(result), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="benchmark helpers (child processes)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    emu = sub.add_parser("emulator", help="serve the emulator until 'dump' arrives on stdin")
+    emu.add_argument("--scenario")
+    emu.add_argument("--pacing", type=float, default=0.0)
+    emu.add_argument("--cpu", type=int)
+    emu.add_argument("--timestamps", action="store_true")
+    emu.add_argument("--faults", help="JSON: {expire_after_s: S, per_utterance: {kind: [k, ...]}}")
+    rec = sub.add_parser("recording", help="make the continuous-speech recording in DIR")
+    rec.add_argument("dir", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "emulator":
+        asyncio.run(_emulator_child(args))
+    else:
+        wav, scenario_path, scenario = continuous_recording(args.dir)
+        last = scenario["utterances"][-1]["end_ms"]
+        print(json.dumps({"wav": str(wav), "scenario": str(scenario_path), "speech_s": last / 1000}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
