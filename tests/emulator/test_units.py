@@ -10,6 +10,7 @@ import pytest
 from translator.emulator import ScenarioError, load_scenario
 from translator.emulator.codec import AudioFormat, decode, encode, output_format
 from translator.emulator.config import ConfigError, apply_update, default_session
+from translator.errors import TranslatorError
 
 # Reference values from the ITU-T G.711 tables (as produced by CPython's audioop).
 ULAW = {0: 0xFF, 1000: 0xCE, -1000: 0x4E, 32767: 0x80, -32768: 0x00}
@@ -61,8 +62,10 @@ def test_bad_scenarios_name_file_and_field(tmp_path: Path, text: str, message: s
 
 
 def test_missing_scenario_file(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="cannot read"):
+    with pytest.raises(ScenarioError, match="cannot read") as info:
         load_scenario(tmp_path / "nope.yaml")
+    assert isinstance(info.value, TranslatorError) and isinstance(info.value, ValueError)
+    assert info.value.exit_status == 2
 
 
 def test_session_update_merge_rules() -> None:

@@ -43,10 +43,15 @@ from translator.emulator.faults import (
     FaultPlan,
     UtteranceFault,
 )
+from translator.errors import TranslatorError
 
 
-class ScenarioError(ValueError):
-    """A scenario file is missing, unreadable or invalid. The message is one line."""
+class ScenarioError(TranslatorError, ValueError):
+    """A scenario file is missing, unreadable or invalid. The message is one line.
+
+    Part of the project's error tree (the CLI prints it and exits 2); still a
+    ``ValueError`` for callers that catch bad input that way.
+    """
 
     exit_status = 2
 
