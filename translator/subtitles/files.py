@@ -95,7 +95,8 @@ class CueFileSink:
 
 
 class JsonlSink:
-    """One JSON object per final line (not per cue), written the moment the line is final."""
+    """One JSON object per final line (not per cue), source and translation alike,
+    written the moment the line is final."""
 
     def __init__(
         self, path: str, options: SubtitleOptions, *, target_language: str | None, fsync: bool = False
@@ -111,10 +112,10 @@ class JsonlSink:
             return
         if self._target is not None and not same_language(self._target, target_of(event.direction)):
             return
-        opts = self._options
-        wanted = opts.wants_source if isinstance(event, SourceFinal) else opts.wants_translation
+        # JSONL is the data export: it keeps both the source and the translation lines
+        # (told apart by "kind"), whatever cue track the other formats show.
         text = filter_profanity(event.text, self._options.profanity)
-        if wanted and text.strip():
+        if text.strip():
             self._file.write(jsonl_record(event, text))
             self._lines += 1
 
