@@ -220,7 +220,8 @@ def profile_yaml(path: Path, *, input_spec: str = "mic", max_segment_ms: int | N
         f"input: {input_spec}\n"
         "output: none\n"
         "directions:\n  - {source: en-US, target: es-ES}\n"
-        f"turn_detection:\n  type: client\n  max_segment_ms: {ms}\n",
+        f"turn_detection:\n  type: client\n  max_segment_ms: {ms}\n"
+        "subtitles:\n  track: both\n",
         encoding="utf-8",
     )
     return path

@@ -1,0 +1,83 @@
+"""Issue 7's acceptance: bounded ear-voice span on continuous speech, every word once.
+
+About 40 s of continuous speech (90 ms between words, 150 ms between sentences: no
+pause ever reaches the 500 ms VAD silence) goes through ``translator run`` in real
+time against an in-process emulator whose model answers at once (model delay 0).
+Only ``max_segment_ms`` cuts can then bound the lag; the test asserts the ear-voice
+span's p95 stays within ``max_segment_ms + 500`` ms and that the cut pieces, put
+together, say every word of the script exactly once, in both languages.
+
+Not a timed test of this machine's speed: the bound comes from the segmenter's
+design (a cut at most ``max_segment_ms`` after an utterance opens), and the 500 ms
+margin is for the round trip on loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ROOT, read_jsonl
+from tests.e2e.test_faults import _run_cli_async
+from translator.emulator import Emulator, EmulatorOptions, load_scenario
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from benchlib import continuous_recording, profile_yaml  # noqa: E402
+
+MAX_SEGMENT_MS = 4000
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.lower())
+
+
+@pytest.fixture(scope="module")
+def continuous(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, Any]]:
+    return continuous_recording(tmp_path_factory.mktemp("continuous"))
+
+
+async def test_continuous_speech_is_cut_within_bound_and_says_every_word_once(
+    tmp_path: Path, continuous: tuple[Path, Path, dict[str, Any]]
+) -> None:
+    wav, scenario_path, scenario = continuous
+    profile = profile_yaml(tmp_path / "profile.yaml", input_spec=str(wav), max_segment_ms=MAX_SEGMENT_MS)
+    out = tmp_path / "out.jsonl"
+    stats = tmp_path / "stats.json"
+    options = EmulatorOptions(scenario=load_scenario(scenario_path), model_delay_ms=0)
+    async with Emulator(options) as emulator:
+        result = await _run_cli_async(
+            "run",
+            str(profile),
+            "--endpoint",
+            emulator.url,
+            "--no-play",
+            "--quiet",
+            "--subtitles",
+            str(out),
+            "--stats",
+            str(stats),
+            timeout=180,
+        )
+    assert result.code == 0, result.stderr[-3000:]
+
+    summary = json.loads(stats.read_text(encoding="utf-8"))
+    direction = summary["directions"]["en-US>es-ES"]
+    span = direction["latency_ms"]["ear_voice_span"]
+    spans = [u["ear_voice_span_ms"] for u in direction["per_utterance"]]
+    assert span["p95"] is not None and span["p95"] <= MAX_SEGMENT_MS + 500, spans
+    # continuous speech of 40 s must have been cut: one utterance would mean a 40 s lag
+    assert direction["utterances"] >= 40_000 // MAX_SEGMENT_MS, spans
+
+    lines = read_jsonl(out)
+    sources = sorted((x for x in lines if x["kind"] == "source"), key=lambda x: x["start_ms"])
+    translations = sorted((x for x in lines if x["kind"] == "translation"), key=lambda x: x["start_ms"])
+    spoken = [w for u in scenario["utterances"] for w in _words(u["transcript"])]
+    heard = [w for s in sources for w in _words(s["text"])]
+    assert heard == spoken, [s["text"] for s in sources]
+    said = [w for t in translations for w in _words(t["text"])]
+    assert said == [w for u in scenario["utterances"] for w in _words(u["translations"]["es-ES"])]
