@@ -58,6 +58,81 @@ _LETTER_HINTS: dict[str, str] = {
     "it": "àèìòù",
 }
 
+# Spelling that is common in one language and rare in the others, matched on the text
+# with a space before and after every word (so " th" is a word start, "ing " an ending).
+_SPELLING: dict[str, dict[str, float]] = {
+    "en": {
+        " th": 1.0,
+        "wh": 1.0,
+        "sh": 0.8,
+        "ck": 1.0,
+        "ee": 0.8,
+        "oo": 0.8,
+        "ea": 0.5,
+        "ou": 0.3,
+        "w": 0.6,
+        "k": 0.4,
+        "y ": 0.6,
+        "ing ": 1.0,
+        "ght": 1.0,
+        "'s ": 0.8,
+        "ly ": 0.8,
+        "ed ": 0.6,
+        "er ": 0.3,
+        "ss ": 0.4,
+        "nt ": 0.3,
+        "ak": 0.5,
+        "ow": 0.6,
+    },
+    "es": {
+        "ción ": 1.5,
+        "ciones ": 1.5,
+        "mos ": 1.0,
+        "ado ": 0.8,
+        "ada ": 0.8,
+        "ando ": 1.0,
+        "iendo ": 1.0,
+        "os ": 0.6,
+        "as ": 0.4,
+        "ll": 0.3,
+        "rr": 0.5,
+        "o ": 0.5,
+        "a ": 0.3,
+        "ue": 0.4,
+        "ie": 0.3,
+        "ón ": 1.0,
+        "ía": 1.0,
+        " z": 0.3,
+        "z ": 0.5,
+        "ej": 0.6,
+        "ñ": 1.0,
+    },
+    "fr": {
+        "eau": 1.0,
+        "ou": 0.5,
+        "oi": 0.6,
+        "ai": 0.4,
+        "ent ": 0.6,
+        "é": 0.6,
+        "è": 1.0,
+        "x ": 0.6,
+        "qu": 0.3,
+    },
+    "de": {
+        "sch": 1.2,
+        "ch": 0.4,
+        "ei": 0.6,
+        "ie": 0.4,
+        "ung ": 1.0,
+        "en ": 0.4,
+        "z": 0.4,
+        "w": 0.3,
+        "ß": 1.0,
+    },
+    "it": {"zione ": 1.5, "gli": 1.0, "gn": 0.6, "cch": 1.0, "i ": 0.4, "o ": 0.4, "e ": 0.3, "tt": 0.5},
+    "pt": {"ção ": 1.5, "ções ": 1.5, "nh": 1.0, "lh": 1.0, "ão": 1.2, "em ": 0.4, "os ": 0.4},
+}
+
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -116,18 +191,26 @@ def identify(text: str, candidates: Iterable[str]) -> Guess:
         if lang == "ja":
             n += scripts.get("han", 0) // 2 if scripts.get("ja", 0) else 0
         scores[tag] += 3.0 * n if script != "latin" else 0.0
+    common = 0.0
     if scripts.get("latin", 0):
         words = [w.lower() for w in _WORD.findall(text)]
         lowered = text.lower()
+        spaced = " " + " ".join(words) + " "
         for tag in cands:
             lang = _primary(tag)
             if _SCRIPT_OF.get(lang, "latin") != "latin":
                 continue
             stop = _STOPWORDS.get(lang, frozenset())
-            scores[tag] += sum(1.0 for w in words if w in stop)
+            scores[tag] += 1.5 * sum(1.0 for w in words if w in stop)
             scores[tag] += 1.5 * sum(lowered.count(c) for c in _LETTER_HINTS.get(lang, ""))
-            # Latin letters count a little for every Latin-script candidate against non-Latin ones.
-            scores[tag] += 0.2 * scripts["latin"]
+            scores[tag] += 0.5 * sum(w * spaced.count(f) for f, w in _SPELLING.get(lang, {}).items())
+        # Latin letters are evidence for every Latin-script candidate against the others,
+        # but say nothing between two Latin-script languages.
+        if any(_SCRIPT_OF.get(_primary(t), "latin") != "latin" for t in cands):
+            common = 0.2 * scripts["latin"]
+            for tag in cands:
+                if _SCRIPT_OF.get(_primary(tag), "latin") == "latin":
+                    scores[tag] += common
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     total = sum(max(v, 0.0) for v in scores.values())

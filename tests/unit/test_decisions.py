@@ -24,6 +24,12 @@ from translator.logs import redact, register_secret
         ("The meeting starts at nine.", ["en-US", "zh-CN"], "en-US"),
         ("Bonjour, où est la gare ?", ["fr-FR", "en-US"], "fr-FR"),
         ("Guten Morgen, wo ist der Bahnhof?", ["de-DE", "en-US"], "de-DE"),
+        # sentences without the usual function words, where spelling has to decide
+        ("Gracias, seguiremos informando.", ["en-US", "es-ES"], "es-ES"),
+        ("Volvemos en diez minutos.", ["en-US", "es-ES"], "es-ES"),
+        ("Excellent, that sounds very promising.", ["en-US", "es-ES"], "en-US"),
+        ("Lunch is served at noon.", ["en-US", "es-ES"], "en-US"),
+        ("Vamos a abrir dos oficinas nuevas.", ["en-US", "es-ES"], "es-ES"),
     ],
 )
 def test_identify_within_the_pair(text: str, pair: list[str], expected: str) -> None:
