@@ -10,7 +10,7 @@ import pytest
 import yaml
 from azure.ai.voicelive.aio import ConnectionClosed
 from azure.ai.voicelive.aio import ConnectionError as VoiceLiveConnectionError
-from azure.ai.voicelive.models import ServerEvent
+from azure.ai.voicelive.models import ServerEvent, ServerEventWarning
 
 from tests.emulator.conftest import Recording, fast_options
 from tests.emulator.helpers import SPANISH, append, closed, collect, configure, session, types
@@ -138,3 +138,39 @@ async def test_unknown_events_from_a_scenario_file(tmp_path: Path, sample: Recor
     bare = [e for e in events if type(e) is ServerEvent]
     assert [e.type for e in bare] == ["rate_limits.updated"]
     assert events[-1].response.status == "incomplete"
+
+
+async def test_error_event_can_end_the_response_as_failed(emulator: Emulator, sample: Recording) -> None:
+    emulator.faults.add("error_event", 0, code="server_error", ends_response=True)
+    async with session(emulator.url) as conn:
+        events = await _translate(conn, sample)
+        assert (await _translate(conn, sample))[-1].response.status == "completed"  # fired once
+    error = next(e for e in events if e.type == "error").error
+    done = events[-1].response
+    assert done.status == "failed" and done.status_details.error["code"] == error.code == "server_error"
+    assert types(events)[-5:] == [
+        "response.audio.done",
+        "response.audio_transcript.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.done",
+    ]
+
+
+async def test_warning_event_mid_response(emulator: Emulator, sample: Recording) -> None:
+    emulator.faults.add("warning_event", 0, code="audio_quality")
+    async with session(emulator.url) as conn:
+        events = await _translate(conn, sample)
+    warnings = [e for e in events if e.type == "warning"]
+    assert isinstance(warnings[0], ServerEventWarning) and len(warnings) == 1
+    assert warnings[0].warning.code == "audio_quality" and warnings[0].warning.message
+    assert events[-1].response.status == "completed"
+
+
+async def test_oversized_frame_makes_the_sdk_close_with_1009(emulator: Emulator, sample: Recording) -> None:
+    emulator.faults.add("oversized_frame", 0)
+    async with session(emulator.url) as conn:
+        with pytest.raises(ConnectionClosed) as info:
+            await _translate(conn, sample)
+        assert info.value.code == 1006 and conn._connection.close_code == 1009  # the SDK reports 1006
+    assert (await closed(emulator.records[0])).close_code == 1009

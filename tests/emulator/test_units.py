@@ -50,6 +50,21 @@ def test_output_formats() -> None:
             "faults[0]",
         ),
         ("utterances: [", "line"),
+        (
+            "utterances: [{language: en, transcript: x, translations: {es: y}}]\n"
+            "faults: [{kind: http_5xx_first_n, count: 1, status: 404}]",
+            "faults[0].status",
+        ),
+        (
+            "utterances: [{language: en, transcript: x, translations: {es: y}}]\n"
+            "faults: [{kind: max_sessions_per_key}]",
+            "needs 'count'",
+        ),
+        (
+            "utterances: [{language: en, transcript: x, translations: {es: y}}]\n"
+            "faults: [{kind: warning_event, utterance: 0, ends_response: true}]",
+            "'ends_response' goes with fault 'error_event'",
+        ),
     ],
 )
 def test_bad_scenarios_name_file_and_field(tmp_path: Path, text: str, message: str) -> None:
@@ -97,9 +112,43 @@ def test_cli_options_and_bad_scenario(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
     options = cli.options_from_args(
-        parser.parse_args(["--key", "a", "--key", "b", "--http-429-first-n", "2"])
+        parser.parse_args(
+            ["--key", "a", "--key", "b", "--http-429-first-n", "2", "--http-403-first-n", "1"]
+            + ["--http-5xx-first-n", "3", "--http-5xx-status", "502", "--max-sessions-per-key", "4"]
+        )
     )
     assert options.accepted_keys == frozenset({"a", "b"}) and options.faults.http_429_first_n == 2
+    faults = options.faults
+    assert (faults.http_403_first_n, faults.http_404_first_n, faults.http_5xx_first_n) == (1, 0, 3)
+    assert faults.http_5xx_status == 502 and faults.max_sessions_per_key == 4
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--http-5xx-status", "404"])
     assert options.scenario is None and options.pacing == 4.0
     with pytest.raises(ScenarioError, match="cannot read"):
         cli.options_from_args(parser.parse_args(["--scenario", str(tmp_path / "missing.yaml")]))
+
+
+def test_scenario_faults_become_a_plan(tmp_path: Path) -> None:
+    path = tmp_path / "faults.yaml"
+    path.write_text(
+        "utterances: [{language: en, transcript: x, translations: {es: y}}]\n"
+        "faults:\n"
+        "  - {kind: http_404_first_n, count: 2}\n"
+        "  - {kind: http_5xx_first_n, count: 1, status: 500}\n"
+        "  - {kind: max_sessions_per_key, count: 3}\n"
+        "  - {kind: error_event, utterance: 1, code: server_error, ends_response: true}\n"
+        "  - {kind: warning_event, utterance: 0}\n",
+        encoding="utf-8",
+    )
+    plan = load_scenario(path).fault_plan()
+    assert (plan.http_404_first_n, plan.http_5xx_first_n, plan.http_5xx_status) == (2, 1, 500)
+    assert plan.max_sessions_per_key == 3
+    error, warning = plan.utterance_faults
+    assert (error.kind, error.utterance, error.code, error.ends_response) == (
+        "error_event",
+        1,
+        "server_error",
+        True,
+    )
+    assert (warning.kind, warning.code, warning.ends_response) == ("warning_event", None, False)
+    assert [plan.reject_handshake() for _ in range(4)] == [404, 404, 500, None]

@@ -20,6 +20,12 @@ from translator.emulator.server import Emulator
 log = structlog.get_logger(__name__)
 
 
+def _server_error_status(text: str) -> int:
+    if not text.isdigit() or not 500 <= int(text) <= 599:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an HTTP status from 500 to 599")
+    return int(text)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument(
@@ -44,15 +50,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--record-dir", type=Path, help="write one JSONL file of client events per connection"
     )
+    for status in ("403", "404", "429", "5xx"):
+        parser.add_argument(
+            f"--http-{status}-first-n",
+            type=int,
+            default=0,
+            metavar="N",
+            help=f"refuse the first N handshakes with {status}",
+        )
     parser.add_argument(
-        "--http-429-first-n", type=int, default=0, help="refuse the first N handshakes with 429"
+        "--http-5xx-status",
+        type=_server_error_status,
+        default=503,
+        metavar="STATUS",
+        help="the status --http-5xx-first-n answers (500-599, default 503)",
+    )
+    parser.add_argument(
+        "--max-sessions-per-key", type=int, metavar="N", help="answer 429 beyond N open sessions per key"
     )
     parser.add_argument("--unknown-events", action="store_true", help="interleave unknown server event types")
 
 
 def options_from_args(args: argparse.Namespace) -> EmulatorOptions:
     """Raises ScenarioError (one line) for a bad scenario file."""
-    faults = FaultPlan(http_429_first_n=args.http_429_first_n, unknown_events=args.unknown_events)
+    faults = FaultPlan(
+        http_403_first_n=args.http_403_first_n,
+        http_404_first_n=args.http_404_first_n,
+        http_429_first_n=args.http_429_first_n,
+        http_5xx_first_n=args.http_5xx_first_n,
+        http_5xx_status=args.http_5xx_status,
+        max_sessions_per_key=args.max_sessions_per_key,
+        unknown_events=args.unknown_events,
+    )
     return EmulatorOptions(
         accepted_keys=frozenset(args.keys) if args.keys else None,
         scenario=load_scenario(args.scenario) if args.scenario else None,

@@ -27,7 +27,7 @@ from translator.emulator.options import EmulatorOptions
 from translator.emulator.outbox import Outbox, TaskSet
 from translator.emulator.record import ConnectionRecord
 from translator.emulator.responder import Responder
-from translator.emulator.response import ConnectionEnded
+from translator.emulator.response_faults import ConnectionEnded
 from translator.emulator.state import SessionState
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from translator.emulator.conversation import new_id
 from translator.emulator.record import ConnectionRecord
-from translator.emulator.response import ConnectionEnded
+from translator.emulator.response_faults import ConnectionEnded
 
 log = structlog.get_logger(__name__)
 

@@ -18,7 +18,8 @@ from translator.emulator.faults import FaultPlan
 from translator.emulator.model import Heard, Model, Reply
 from translator.emulator.options import EmulatorOptions
 from translator.emulator.outbox import Outbox, TaskSet
-from translator.emulator.response import Abort, ResponseRun, ResponseSpec
+from translator.emulator.response import ResponseRun, ResponseSpec
+from translator.emulator.response_faults import Abort
 from translator.emulator.state import SessionState
 from translator.emulator.voice import synthesize_speech
 

@@ -13,22 +13,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from translator.emulator.codec import AudioFormat, encode
 from translator.emulator.conversation import Item, new_id
 from translator.emulator.faults import MID_RESPONSE_KINDS, FaultPlan
 from translator.emulator.model import Reply
+from translator.emulator.response_faults import Abort, Levers, Sender, fire
 
 CHUNK_MS = 100
 """Audio per ``response.audio.delta`` (4.8 KB of pcm16 at 24 kHz, 6.4 KB as base64)."""
 _SLICE_S = 0.05
-
-
-class Sender(Protocol):
-    async def __call__(self, type_: str, **fields: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -46,18 +43,6 @@ class ResponseSpec:
     temperature: Any
     utterance: int | None
     item_status_on_add: str = "incomplete"
-
-
-@dataclass(frozen=True)
-class Abort:
-    """How a mid-response fault ends the connection (given by the connection)."""
-
-    close_1011: Callable[[], Awaitable[None]]
-    tcp_abort: Callable[[], None]
-
-
-class ConnectionEnded(Exception):
-    """A fault closed the connection in the middle of a response."""
 
 
 def usage(instructions: str, heard_ms: int, text: str, audio_ms: int) -> dict[str, Any]:
@@ -192,7 +177,7 @@ class ResponseRun:
             if self._stop_reason is not None:
                 break
             if fault is not None and step == fault_at:
-                await self._fire(fault.kind, fault.code, fault.reason, fault.seconds)
+                await fire(fault, Levers(send, self.request_stop, self._pause, self._abort, ids))
                 if self._stop_reason is not None:
                     break
             w0, w1 = -(-step * len(words) // steps), -(-(step + 1) * len(words) // steps)  # ceil: text leads
@@ -213,52 +198,6 @@ class ResponseRun:
                 else:
                     await asyncio.sleep(0)
         await self._finish(ids, part_type)
-
-    async def _fire(self, kind: str, code: str, reason: str, seconds: float) -> None:
-        if kind == "close_1011_mid_response":
-            await self._send(
-                "error",
-                error={
-                    "type": "server_error",
-                    "code": "server_error",
-                    "message": "The server had an error (emulated).",
-                    "param": None,
-                    "event_id": None,
-                },
-            )
-            await self._abort.close_1011()
-            raise ConnectionEnded(kind)
-        if kind == "tcp_abort_mid_response":
-            self._abort.tcp_abort()
-            raise ConnectionEnded(kind)
-        if kind == "error_event":
-            error_type = "rate_limit_error" if code == "rate_limit_exceeded" else "server_error"
-            await self._send(
-                "error",
-                error={
-                    "type": error_type,
-                    "code": code,
-                    "param": None,
-                    "event_id": None,
-                    "message": f"Emulated {code} error.",
-                },
-            )
-        elif kind == "response_failed":
-            self.request_stop(
-                "failed",
-                {
-                    "type": "failed",
-                    "error": {
-                        "type": "server_error",
-                        "code": "internal_error",
-                        "message": "Emulated failure.",
-                    },
-                },
-            )
-        elif kind == "response_incomplete":
-            self.request_stop("incomplete", {"type": "incomplete", "reason": reason})
-        elif kind == "stall_mid_response":
-            await self._pause(seconds)
 
     async def _finish(self, ids: dict[str, Any], part_type: str) -> None:
         status = self._stop_reason or "completed"

@@ -17,7 +17,13 @@ A scenario (YAML or JSON; ``speechgen.py`` writes them) looks like::
         delay_ms: 500                                       # optional, overrides model_delay_ms
     faults:
       - {kind: close_1011_mid_response, utterance: 1}
+      - {kind: error_event, utterance: 2, code: server_error, ends_response: true}
+      - {kind: warning_event, utterance: 0, code: audio_quality}
+      - {kind: oversized_frame, utterance: 3}
       - {kind: http_429_first_n, count: 2}
+      - {kind: http_403_first_n, count: 1}      # also http_404_first_n
+      - {kind: http_5xx_first_n, count: 1, status: 502}
+      - {kind: max_sessions_per_key, count: 2}
       - {kind: expire_after_s, seconds: 30}
       - {kind: no_pong, connection: 0}
       - {kind: stall, connection: 0, seconds: 5}
@@ -93,8 +99,13 @@ class Scenario:
         plan = FaultPlan()
         for raw in self.faults:
             kind = raw["kind"]
-            if kind == "http_429_first_n":
-                plan.http_429_first_n = int(raw.get("count", 1))
+            if kind in ("http_403_first_n", "http_404_first_n", "http_429_first_n"):
+                setattr(plan, kind, int(raw.get("count", 1)))
+            elif kind == "http_5xx_first_n":
+                plan.http_5xx_first_n = int(raw.get("count", 1))
+                plan.http_5xx_status = int(raw.get("status", 503))
+            elif kind == "max_sessions_per_key":
+                plan.max_sessions_per_key = int(raw["count"])
             elif kind == "expire_after_s":
                 plan.expire_after_s = float(raw["seconds"])
             elif kind == "no_pong":
@@ -104,7 +115,9 @@ class Scenario:
             elif kind == "unknown_events":
                 plan.unknown_events = True
             else:
-                details = {k: v for k, v in raw.items() if k in ("code", "reason", "seconds")}
+                details = {
+                    k: v for k, v in raw.items() if k in ("code", "reason", "seconds", "ends_response")
+                }
                 plan.utterance_faults.append(UtteranceFault(kind, int(raw["utterance"]), **details))
         return plan
 
@@ -122,6 +135,8 @@ class _FaultModel(pydantic.BaseModel):
     seconds: float | None = pydantic.Field(default=None, ge=0)
     code: str | None = None
     reason: str | None = None
+    status: int | None = pydantic.Field(default=None, ge=500, le=599)
+    ends_response: bool | None = None
 
     @pydantic.model_validator(mode="after")
     def _check(self) -> _FaultModel:
@@ -132,6 +147,12 @@ class _FaultModel(pydantic.BaseModel):
             raise ValueError(f"fault {self.kind!r} needs 'utterance' (0-based index)")
         if self.kind == "expire_after_s" and self.seconds is None:
             raise ValueError("fault 'expire_after_s' needs 'seconds'")
+        if self.kind == "max_sessions_per_key" and not self.count:
+            raise ValueError("fault 'max_sessions_per_key' needs 'count' (at least 1)")
+        if self.status is not None and self.kind != "http_5xx_first_n":
+            raise ValueError("'status' goes with fault 'http_5xx_first_n'")
+        if self.ends_response is not None and self.kind != "error_event":
+            raise ValueError("'ends_response' goes with fault 'error_event'")
         return self
 
 

@@ -2,9 +2,10 @@
 
 ``GET /voice-live/realtime`` with ``api-key`` (header or query) or
 ``Authorization: Bearer`` (header or query ``Authorization=Bearer%20<token>``).
-A bad or missing credential gets HTTP 401 with a JSON body and no upgrade; the
-first ``faults.http_429_first_n`` handshakes get 429. Everything after the upgrade
-is ``connection.py``.
+A bad or missing credential gets HTTP 401 with a JSON body and no upgrade. Then the
+handshake switches of the fault plan (403, 404, 429, 5xx for the first N handshakes)
+and the per-key session limit (429) may refuse it, also with a JSON body. Any other
+path gets a JSON 404. Everything after the upgrade is ``connection.py``.
 """
 
 from __future__ import annotations
@@ -41,8 +42,22 @@ def _credential(request: web.Request) -> str | None:
     return None
 
 
-def _json_error(status: int, code: str, message: str, **headers: str) -> web.Response:
+def _json_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
+
+
+_REFUSALS = {
+    403: "The principal does not have access to this resource (emulated).",
+    404: "Resource not found (emulated).",
+    429: "Rate limit exceeded (emulated). Try again later.",
+}
+
+
+def _refusal(status: int) -> web.Response:
+    """The JSON answer to a handshake refused by a fault switch."""
+    message = _REFUSALS.get(status, f"The service is temporarily unavailable (emulated {status}).")
+    headers = {"Retry-After": "1"} if status in (429, 503) else {}
+    return _json_error(status, str(status), message, headers)
 
 
 class Emulator:
@@ -59,10 +74,13 @@ class Emulator:
         self.url = ""
         self._runner: web.AppRunner | None = None
         self._handshakes = 0
+        self._open_per_key: dict[str, int] = {}
+        """Open sessions per credential (for ``max_sessions_per_key``); never logged."""
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application()
         app.router.add_get(PATH, self._handle)
+        app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -95,8 +113,13 @@ class Emulator:
             return False
         return self.options.accepted_keys is None or credential in self.options.accepted_keys
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        if not self._authorized(_credential(request)):
+    async def _not_found(self, request: web.Request) -> web.StreamResponse:
+        log.info("emulator_handshake_rejected", status=404, path=request.path, remote=request.remote)
+        return _json_error(404, "404", "Resource not found.")
+
+    def _refuse(self, request: web.Request, credential: str | None) -> web.Response | None:
+        """The HTTP answer that refuses this handshake, or None to upgrade it."""
+        if credential is None or not self._authorized(credential):
             log.info("emulator_handshake_rejected", status=401, remote=request.remote)
             return _json_error(
                 401,
@@ -104,17 +127,48 @@ class Emulator:
                 "Access denied due to invalid subscription key or wrong API endpoint. "
                 "Make sure to provide a valid key for an active subscription.",
             )
-        if self.faults.reject_handshake():
-            log.info("emulator_handshake_rejected", status=429, remote=request.remote)
-            return _json_error(
-                429, "429", "Rate limit exceeded (emulated). Try again later.", **{"Retry-After": "1"}
+        status = self.faults.reject_handshake()
+        if status is not None:
+            log.info("emulator_handshake_rejected", status=status, remote=request.remote)
+            return _refusal(status)
+        limit = self.faults.max_sessions_per_key
+        if limit is not None and self._open_per_key.get(credential, 0) >= limit:
+            log.info(
+                "emulator_handshake_rejected",
+                status=429,
+                reason="max_sessions_per_key",
+                limit=limit,
+                remote=request.remote,
             )
-        model_name = request.query.get("model", "")
+            return _json_error(
+                429,
+                "429",
+                f"Too many concurrent sessions for this key (limit {limit}).",
+                {"Retry-After": "1"},
+            )
         agent = request.query.get("agent-name") and request.query.get("agent-project-name")
-        if not model_name and not agent and self.options.require_model:
+        if not request.query.get("model") and not agent and self.options.require_model:
             return _json_error(
                 400, "400", "Missing query parameter 'model' (or 'agent-name' and 'agent-project-name')."
             )
+        return None
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        credential = _credential(request)
+        refusal = self._refuse(request, credential)
+        if refusal is not None:
+            return refusal
+        key = credential or ""
+        self._open_per_key[key] = self._open_per_key.get(key, 0) + 1
+        try:
+            return await self._accept(request)
+        finally:
+            self._open_per_key[key] -= 1
+            if not self._open_per_key[key]:
+                del self._open_per_key[key]
+
+    async def _accept(self, request: web.Request) -> web.StreamResponse:
+        model_name = request.query.get("model", "")
         index = self._handshakes
         self._handshakes += 1
         ws = web.WebSocketResponse(
