@@ -1,0 +1,110 @@
+"""Through real devices: speech into the virtual microphone, translation out of the virtual speaker.
+
+PulseAudio (started by tests/conftest.py) gives two null sinks: the test plays the
+sample into ``vmic`` (whose monitor is the default source, our microphone) and
+records ``vspk.monitor`` (the default sink, our speaker). The recording must contain
+the translated speech the emulator sent, sample for sample up to resampling.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from tests.audio.recording import Recorder, play_into
+from tests.audio.signals import best_alignment
+from tests.e2e.conftest import ROOT, SAMPLES, SECRET_KEY, read_jsonl
+
+
+def _active_regions(
+    x: np.ndarray, rate: int, floor: float = 0.01, gap_s: float = 0.3
+) -> list[tuple[int, int]]:
+    loud = np.flatnonzero(np.abs(x) > floor)
+    if loud.size == 0:
+        return []
+    regions, start, last = [], loud[0], loud[0]
+    for i in loud[1:]:
+        if i - last > gap_s * rate:
+            regions.append((int(start), int(last)))
+            start = i
+        last = i
+    regions.append((int(start), int(last)))
+    return regions
+
+
+def test_microphone_to_speaker_through_the_emulator(tmp_path: Path) -> None:
+    speech, rate = soundfile.read(SAMPLES / "en-es-sample.wav", dtype="float64")
+    assert rate == 24_000
+    recorder = Recorder("vspk.monitor")
+    env = {**os.environ, "AZURE_COGNITIVE_SERVICES_KEY": SECRET_KEY}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "translator",
+            "--log-format",
+            "json",
+            "run",
+            "configs/en-es.yaml",
+            "--emulator",
+            "--scenario",
+            str(SAMPLES / "en-es-sample.yaml"),
+            "--input",
+            "mic",
+            "--audio-out",
+            str(tmp_path / "sent.wav"),
+            "--subtitles",
+            str(tmp_path / "lines.jsonl"),
+            "--stats",
+            str(tmp_path / "stats.json"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(2.0)  # let the run open the microphone and connect
+        player = play_into("vmic", speech)
+        player.wait(timeout=60)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            lines = read_jsonl(tmp_path / "lines.jsonl") if (tmp_path / "lines.jsonl").exists() else []
+            if sum(x["kind"] == "translation" for x in lines) >= 6:
+                break
+            time.sleep(0.2)
+        time.sleep(3.0)  # let the last translation play out
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        recorded = recorder.stop()
+    assert proc.returncode == 0, stderr[-3000:]
+
+    text = " ".join(x["text"] for x in read_jsonl(tmp_path / "lines.jsonl") if x["kind"] == "translation")
+    for phrase in ("Buenos días a todos", "Thank you. Where is the train station?", "see you there at three"):
+        assert phrase in text
+
+    sent, sent_rate = soundfile.read(tmp_path / "sent.wav", dtype="float64")
+    assert sent_rate == 24_000
+    regions = _active_regions(sent, sent_rate)
+    assert len(regions) >= 4
+    for start, end in regions[:3]:
+        piece = sent[start:end]
+        _, similarity = best_alignment(recorded, piece)
+        assert similarity > 0.85, similarity  # the same speech came out of the speaker
+    played = sum(e - s for s, e in _active_regions(recorded, 24_000))
+    expected = sum(e - s for s, e in regions)
+    assert abs(played - expected) < 0.1 * expected
+
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert stats["playback"]["underruns"] == 0, stats["playback"]
+    assert SECRET_KEY not in stderr
