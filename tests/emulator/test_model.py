@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+from azure.ai.voicelive.models import (
+    ServerEventConversationItemInputAudioTranscriptionCompleted,
+    TranscriptionPhrase,
+)
 
 from tests.emulator.conftest import Recording, fast_options
 from tests.emulator.helpers import SPANISH, append, collect, configure, session
 from translator.emulator import Emulator
 from translator.emulator.codec import resample
 from translator.emulator.model import EchoModel, ScriptedModel, choose_language
+from translator.emulator.transcription import PHRASES
 from translator.emulator.vad import EnergyVad, VadSettings
 
 
@@ -109,3 +114,50 @@ async def test_noisy_speech_with_server_vad_end_to_end(noisy: Recording) -> None
             events = await collect(conn, until={"response.done"})
             texts.append(next(e for e in events if e.type == "response.audio_transcript.done").transcript)
     assert texts == [u.translations["fr-FR"] for u in noisy.scenario.utterances]
+
+
+def test_phrases_carry_each_utterance_language(sample: Recording) -> None:
+    """A cut across two utterances (English then Spanish) gives one phrase per language."""
+    heard = ScriptedModel(sample.scenario).hear(_float(sample.span(3300, 7000)), 24000, 0)
+    assert [p.locale for p in heard.phrases] == ["en-US", "es-ES"]
+    assert " ".join(p.text for p in heard.phrases) == heard.transcript
+    for phrase in heard.phrases:
+        assert 0 <= phrase.offset_ms and phrase.offset_ms + phrase.duration_ms <= heard.duration_ms + 100
+        assert 0.5 < phrase.confidence <= 1.0
+    assert heard.phrases[1].offset_ms >= 5758 - 3300 - 100
+
+
+async def _transcriptions(
+    url: str, pcm: np.ndarray, instructions: str, include: list[str] | None
+) -> list[ServerEventConversationItemInputAudioTranscriptionCompleted]:
+    """Stream the whole recording with server VAD (no responses); the four ``.completed`` events."""
+    async with session(url) as conn:
+        extra = {"include": include} if include is not None else {}
+        await configure(
+            conn,
+            instructions=instructions,
+            turn_detection={"type": "server_vad", "create_response": False},
+            input_audio_transcription={"model": "azure-speech"},
+            **extra,
+        )
+        await append(conn, pcm)
+        done = []
+        for _ in range(4):
+            events = await collect(conn, until={"conversation.item.input_audio_transcription.completed"})
+            done.append(events[-1])
+    return done
+
+
+async def test_paired_sessions_get_phrases_with_locales(sample: Recording) -> None:
+    """Both directions of a paired profile hear the same speech and learn each line's language."""
+    want = [(u.language, u.transcript) for u in sample.scenario.utterances]
+    async with Emulator(fast_options(scenario=sample.scenario)) as emu:
+        for instructions in (SPANISH, "Translate into English (en-US)."):
+            done = await _transcriptions(emu.url, sample.pcm, instructions, [PHRASES])
+            phrases = [event.phrases for event in done]
+            assert all(len(p) == 1 and isinstance(p[0], TranscriptionPhrase) for p in phrases)
+            assert [(p[0].locale, p[0].text) for p in phrases] == want
+            assert all(p[0].words == [] and 0 < p[0].confidence <= 1 for p in phrases)
+            assert all(p[0].duration_milliseconds > 1000 for p in phrases)
+        plain = await _transcriptions(emu.url, sample.pcm, SPANISH, None)
+    assert all(event.phrases is None for event in plain)

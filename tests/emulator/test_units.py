@@ -102,6 +102,11 @@ def test_session_update_merge_rules() -> None:
     with pytest.raises(ConfigError) as info:
         apply_update(base, {"voice": {"type": "azure-standard", "name": "nobody"}})
     assert info.value.fatal
+    include = ["item.input_audio_transcription.phrases"]
+    assert apply_update(base, {"include": include})["include"] == include
+    with pytest.raises(ConfigError) as info:
+        apply_update(base, {"include": "item.input_audio_transcription.phrases"})
+    assert info.value.param == "session.include" and not info.value.fatal
 
 
 def test_cli_options_and_bad_scenario(tmp_path: Path) -> None:

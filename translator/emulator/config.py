@@ -174,6 +174,9 @@ def _check_field(key: str, value: Any) -> Any:
     elif key == "input_audio_transcription" and value is not None:
         if not isinstance(value, dict) or not isinstance(value.get("model"), str):
             raise _invalid(key, "input_audio_transcription needs a 'model' string")
+    elif key == "include" and value is not None:
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise _invalid(key, "include must be a list of strings")
     elif key == "temperature" and not (isinstance(value, int | float) and 0.0 <= value <= 2.0):
         raise _invalid(key, "temperature must be a number between 0 and 2")
     return value

@@ -39,6 +39,18 @@ class HeardPart:
 
 
 @dataclass(frozen=True, slots=True)
+class HeardPhrase:
+    """One scenario utterance's words in a committed item, timed from the item's start
+    (for ``transcription.completed.phrases[]`` when the session includes them)."""
+
+    text: str
+    locale: str
+    offset_ms: int
+    duration_ms: int
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
 class Heard:
     transcript: str
     has_speech: bool
@@ -46,6 +58,7 @@ class Heard:
     ordinal: int
     """This item's number among the connection's spoken items (0-based)."""
     parts: tuple[HeardPart, ...] = ()
+    phrases: tuple[HeardPhrase, ...] = ()
 
     @property
     def utterance(self) -> int | None:
@@ -147,22 +160,34 @@ class ScriptedModel:
             if ordinal >= len(self.scenario.utterances):
                 return Heard("", True, duration_ms, ordinal)
             u = self.scenario.utterances[ordinal]
-            return Heard(u.transcript, True, duration_ms, ordinal, (HeardPart(ordinal, 0, 1, 1),))
+            phrase = HeardPhrase(u.transcript, u.language, 0, duration_ms, 1.0)
+            return Heard(u.transcript, True, duration_ms, ordinal, (HeardPart(ordinal, 0, 1, 1),), (phrase,))
         span = locate(env, self._source_env)
         if span is None:
             return Heard("", True, duration_ms, ordinal)
+        confidence = round(min(max(span.score, 0.0), 1.0), 3)
         parts: list[HeardPart] = []
-        words: list[str] = []
+        phrases: list[HeardPhrase] = []
         for index, u in enumerate(self.scenario.utterances):
             if u.words:
                 inside = [j for j, w in enumerate(u.words) if span.start_ms <= w.centre_ms < span.end_ms]
-                if inside:
-                    parts.append(HeardPart(index, inside[0], inside[-1] + 1, len(u.words)))
-                    words.extend(u.words[j].text for j in inside)
+                if not inside:
+                    continue
+                parts.append(HeardPart(index, inside[0], inside[-1] + 1, len(u.words)))
+                text = " ".join(u.words[j].text for j in inside)
+                start_ms, end_ms = u.words[inside[0]].start_ms, u.words[inside[-1]].end_ms
             elif span.start_ms <= (u.start_ms + u.end_ms) / 2 < span.end_ms:
                 parts.append(HeardPart(index, 0, 1, 1))
-                words.append(u.transcript)
-        return Heard(" ".join(words), True, duration_ms, ordinal, tuple(parts))
+                text, start_ms, end_ms = u.transcript, u.start_ms, u.end_ms
+            else:
+                continue
+            # words cut at the item's edges count from / up to the edge
+            offset_ms = max(0, start_ms - span.start_ms)
+            end_offset_ms = min(duration_ms, end_ms - span.start_ms)
+            duration = max(0, end_offset_ms - offset_ms)
+            phrases.append(HeardPhrase(text, u.language, offset_ms, duration, confidence))
+        transcript = " ".join(p.text for p in phrases)
+        return Heard(transcript, True, duration_ms, ordinal, tuple(parts), tuple(phrases))
 
     def _translation(self, u: Utterance, instructions: str) -> tuple[str, str | None]:
         """(text, key of translation_audio to use) for the session's target language."""
