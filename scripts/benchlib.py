@@ -479,7 +479,8 @@ async def _emulator_child(args: argparse.Namespace) -> None:
             super().append(type_)
 
     class _TimedRecord(ConnectionRecord):
-        def __post_init__(self) -> None:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
             self.sent_types = _Sent(sent.setdefault(self.index, []))
 
         def add_received(self, event: dict[str, Any]) -> dict[str, Any]:
