@@ -80,6 +80,7 @@ class Run:
         self.options = options
         self._input_tasks: list[asyncio.Future[None]] = []
         self._stop_requested = False
+        self._player: Any = None
 
     def request_stop(self) -> None:
         """First Ctrl-C: stop listening, finish what was heard."""
@@ -223,12 +224,19 @@ class Run:
             return None
         from translator.audio import AudioDeviceError, Player
 
+        pb = self.profile.playback
         try:
-            player = Player.open(routes)
+            player = Player.open(
+                routes,
+                prebuffer_ms=pb.prebuffer_ms,
+                monitor=pb.monitor_device if pb.monitor else None,
+                duck_db=pb.duck_db,
+            )
         except AudioDeviceError as e:
             raise InputError(str(e)) from None
         if player is not None:
             dispatch.add(_only_audio(None, player.push))
+        self._player = player
         return player
 
     # -- sessions and inputs ----------------------------------------------------------------
@@ -264,7 +272,12 @@ class Run:
             except AudioError as e:
                 raise InputError(str(e)) from None
             name = "input" if len(by_input) == 1 else f"in{i + 1}"
-            pipelines.append(InputPipeline(source, group, vad, dispatch, fast=self.options.fast, name=name))
+            monitor = self._player.push_monitor if self._player is not None and i == 0 else None
+            pipelines.append(
+                InputPipeline(
+                    source, group, vad, dispatch, fast=self.options.fast, name=name, monitor=monitor
+                )
+            )
         return sessions, pipelines
 
     async def _run(self, sessions: list[Session], pipelines: list[InputPipeline]) -> None:

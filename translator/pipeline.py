@@ -38,6 +38,7 @@ class InputPipeline:
         *,
         fast: bool,
         name: str = "input",
+        monitor: Callable[[Any, int], None] | None = None,
     ) -> None:
         self._source = source
         self._sessions = list(sessions)
@@ -46,6 +47,7 @@ class InputPipeline:
         )
         self._emit = emit
         self._fast = fast
+        self._monitor = monitor  # the player's monitor feed (original audio, ducked under translation)
         self._name = name
         self.audio_ms = 0
         self._last_progress_ms = 0
@@ -73,6 +75,8 @@ class InputPipeline:
                 self._last_wall = time.monotonic()
                 self.audio_ms = chunk.start_ms + len(chunk.pcm) * 1000 // (2 * self._source.sample_rate_hz)
                 self._dispatch(self._segmenter.push(chunk.pcm))
+                if self._monitor is not None:
+                    self._monitor(chunk, self._source.sample_rate_hz)
                 if self.audio_ms - self._last_progress_ms >= _PROGRESS_EVERY_MS:
                     self._last_progress_ms = self.audio_ms
                     self._emit(InputProgress(self.audio_ms))

@@ -134,6 +134,15 @@ class AzureVoice(_Model):
         return self
 
 
+class Playback(_Model):
+    """How translated speech is played, and the optional monitor of the original input."""
+
+    prebuffer_ms: int = Field(100, ge=0, le=2000, description="jitter buffer filled before playing starts")
+    monitor: bool = Field(False, description="also play the original input (for an interpreter booth)")
+    monitor_device: str = Field("default", description="device for the monitor: default, a name, an index")
+    duck_db: float = Field(12.0, ge=0, le=60, description="how much the monitor is lowered under translation")
+
+
 class Subtitles(_Model):
     bilingual: Literal["off", "source-first", "translation-first"] = "off"
     track: Literal["translation", "source", "both"] = "translation"
@@ -208,6 +217,7 @@ class Profile(_Model):
     style: str | None = Field(None, description="register and style, e.g. 'formal, concise'")
     audio_processing: AudioProcessing = Field(default_factory=AudioProcessing)
     subtitles: Subtitles = Field(default_factory=Subtitles)
+    playback: Playback = Field(default_factory=Playback)
 
     @model_validator(mode="after")
     def _unique(self) -> Profile:
@@ -310,19 +320,20 @@ def _field_path(loc: tuple[int | str, ...], kind: str) -> tuple[str | int, ...]:
 
 
 def _all_field_names() -> set[str]:
+    """Every field name of the profile's models, found by walking them from ``Profile``."""
     names: set[str] = set()
-    for model in (
-        Profile,
-        Service,
-        TurnDetection,
-        Transcription,
-        GlossaryEntry,
-        AudioProcessing,
-        AzureVoice,
-        Subtitles,
-        Direction,
-    ):
-        names.update(model.model_fields)
+    todo: list[type[BaseModel]] = [Profile]
+    seen: set[type[BaseModel]] = set()
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            names.add(name)
+            inner = _model_of(field.annotation)
+            if inner is not None:
+                todo.append(inner)
     return names
 
 

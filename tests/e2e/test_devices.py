@@ -108,3 +108,42 @@ def test_microphone_to_speaker_through_the_emulator(tmp_path: Path) -> None:
     stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
     assert stats["playback"]["underruns"] == 0, stats["playback"]
     assert SECRET_KEY not in stderr
+
+
+def test_monitor_plays_the_original_under_the_translation(tmp_path: Path) -> None:
+    """An interpreter booth: the original input is monitored on the speaker, ducked under translations."""
+    profile = tmp_path / "booth.yaml"
+    profile.write_text(
+        "directions: [{source: en-US, target: es-ES}, {source: es-ES, target: en-US}]\n"
+        "playback: {monitor: true, duck_db: 12}\n",
+        encoding="utf-8",
+    )
+    speech, _ = soundfile.read(SAMPLES / "en-es-sample.wav", dtype="float64")
+    recorder = Recorder("vspk.monitor")
+    env = {**os.environ, "AZURE_COGNITIVE_SERVICES_KEY": SECRET_KEY}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "translator",
+            "run",
+            str(profile),
+            "--emulator",
+            "--quiet",
+            "--input",
+            str(SAMPLES / "en-es-sample.wav"),
+            "--scenario",
+            str(SAMPLES / "en-es-sample.yaml"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    recorded = recorder.stop()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    first_words = speech[600 * 24 : 2200 * 24]  # "Good morning, everyone," before any translation plays
+    _, similarity = best_alignment(recorded, first_words)
+    assert similarity > 0.8, similarity
