@@ -25,22 +25,6 @@ OUTPUT_RATE_HZ = 24_000
 
 def session_config(profile: Profile, direction: Direction) -> dict[str, Any]:
     """The full ``session`` object of our ``session.update`` for one direction."""
-    td = profile.turn_detection
-    turn_detection: dict[str, Any] | None
-    if td.type == "client":
-        turn_detection = None  # manual turns: the client segments and commits (see segmenter.py)
-    else:
-        turn_detection = {
-            "type": td.type,
-            "threshold": td.threshold,
-            "prefix_padding_ms": td.prefix_padding_ms,
-            "silence_duration_ms": td.silence_duration_ms,
-            "speech_duration_ms": td.speech_duration_ms,
-            # The client creates every response itself, one at a time and in order, so a
-            # new utterance can never cancel the translation of the previous one.
-            "create_response": False,
-            "interrupt_response": False,
-        }
     languages = sorted(
         {d.source for d in profile.directions if profile.input_of(d) == profile.input_of(direction)}
     )
@@ -64,7 +48,9 @@ def session_config(profile: Profile, direction: Direction) -> dict[str, Any]:
         "input_audio_sampling_rate": INPUT_RATE_HZ,
         "output_audio_format": "pcm16",
         "input_audio_transcription": transcription,
-        "turn_detection": turn_detection,
+        # Manual turns: the client segments and commits (see segmenter.py) and creates
+        # every response itself, one at a time and in order.
+        "turn_detection": None,
         "input_audio_noise_reduction": {"type": "azure_deep_noise_suppression"}
         if ap.noise_suppression
         else None,
