@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"translator: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_emulator: bool = True) -> argparse.ArgumentParser:
     parser = _Parser(prog="translator", description="Real-time speech translation on Azure AI Voice Live.")
     parser.add_argument("--version", action="version", version=f"translator {__version__}")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -80,14 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the profile JSON Schema")
     sub.add_parser("devices", help="list audio input and output devices")
     emu = sub.add_parser("emulator", help="run the local Voice Live emulator")
-    from translator.emulator.cli import add_arguments
+    if with_emulator:
+        # The emulator's options come from its own package, which is heavy to import:
+        # only when that command runs (start-up time of `translator run` matters).
+        from translator.emulator.cli import add_arguments
 
-    add_arguments(emu)
+        add_arguments(emu)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(with_emulator="emulator" in words)
     args = parser.parse_args(argv)
     from translator import logs
 
