@@ -162,6 +162,27 @@ def test_bad_usage_exits_2_with_one_line(tmp_path: Path, args: list[str], words:
     assert words in result.stderr.splitlines()[-1]
 
 
+def test_bad_audio_and_devices_exit_2_with_one_line(tmp_path: Path) -> None:
+    garbage = tmp_path / "talk.wav"
+    garbage.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(range(256)) * 8)
+    text = tmp_path / "notes.ogg"
+    text.write_text("this is not audio", encoding="utf-8")
+    speaker = tmp_path / "speaker.yaml"
+    speaker.write_text("output: No Such Speaker 9000\ndirections: [{source: en-US, target: es-ES}]\n", "utf-8")
+    cases = [
+        (["run", "configs/en-es.yaml", "--emulator", "--input", str(garbage)], "talk.wav"),
+        (["run", "configs/en-es.yaml", "--emulator", "--input", str(text)], "notes.ogg"),
+        (["run", "configs/en-es.yaml", "--emulator", "--input", "mic:No Such Microphone"], "No Such Microphone"),
+        (["run", str(speaker), "--emulator"], "No Such Speaker 9000"),
+    ]
+    for args, words in cases:
+        result = run_cli(*args)
+        assert result.code == 2, (args, result.stderr[-1500:])
+        assert "Traceback" not in result.stderr
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith("translator: error:") and words in last, last
+
+
 def test_check_prints_the_resolved_profile_with_secrets_redacted() -> None:
     result = run_cli(
         "check", "configs/en-es.yaml", env={"AZURE_COGNITIVE_SERVICES_ENDPOINT": "https://x.example"}
