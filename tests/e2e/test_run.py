@@ -168,11 +168,16 @@ def test_bad_audio_and_devices_exit_2_with_one_line(tmp_path: Path) -> None:
     text = tmp_path / "notes.ogg"
     text.write_text("this is not audio", encoding="utf-8")
     speaker = tmp_path / "speaker.yaml"
-    speaker.write_text("output: No Such Speaker 9000\ndirections: [{source: en-US, target: es-ES}]\n", "utf-8")
+    speaker.write_text(
+        "output: No Such Speaker 9000\ndirections: [{source: en-US, target: es-ES}]\n", "utf-8"
+    )
     cases = [
         (["run", "configs/en-es.yaml", "--emulator", "--input", str(garbage)], "talk.wav"),
         (["run", "configs/en-es.yaml", "--emulator", "--input", str(text)], "notes.ogg"),
-        (["run", "configs/en-es.yaml", "--emulator", "--input", "mic:No Such Microphone"], "No Such Microphone"),
+        (
+            ["run", "configs/en-es.yaml", "--emulator", "--input", "mic:No Such Microphone"],
+            "No Such Microphone",
+        ),
         (["run", str(speaker), "--emulator"], "No Such Speaker 9000"),
     ]
     for args, words in cases:
