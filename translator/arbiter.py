@@ -50,7 +50,10 @@ class Arbiter:
     def languages(self) -> list[str]:
         return list(self._sessions)
 
-    def report(self, utterance: str, source_language: str, transcript: str) -> None:
+    def report(
+        self, utterance: str, source_language: str, transcript: str, locale: str | None = None
+    ) -> None:
+        """A session's transcript of ``utterance``; ``locale`` is the service's detected language."""
         if utterance in self._decided:
             self._deliver(utterance, self._decided[utterance], transcript, only=source_language)
             return
@@ -60,6 +63,10 @@ class Arbiter:
             return
         pending = self._pending.setdefault(utterance, _Pending())
         pending.reports[source_language] = transcript
+        detected = self._candidate(locale) if transcript.strip() else None
+        if detected is not None:
+            self._settle(utterance, detected, "transcription_locale")
+            return
         guess = identify(transcript, self.languages) if transcript.strip() else Guess(None, 0.0)
         if guess.language is not None and guess.confidence >= _CONCLUSIVE:
             self._settle(utterance, guess.language, "conclusive")
@@ -68,6 +75,17 @@ class Arbiter:
         elif pending.timer is None:
             loop = asyncio.get_running_loop()
             pending.timer = loop.call_later(self._timeout_s, self._on_timeout, utterance)
+
+    def _candidate(self, locale: str | None) -> str | None:
+        """The pair language the service's detected locale names (en-US, or just en)."""
+        if not locale:
+            return None
+        for tag in self.languages:
+            if tag.lower() == locale.lower():
+                return tag
+        primary = locale.split("-")[0].lower()
+        matches = [t for t in self.languages if t.split("-")[0].lower() == primary]
+        return matches[0] if len(matches) == 1 else None
 
     def _on_timeout(self, utterance: str) -> None:
         pending = self._pending.get(utterance)

@@ -40,7 +40,7 @@ def session_config(profile: Profile, direction: Direction) -> dict[str, Any]:
         transcription["custom_speech"] = dict(profile.transcription.custom_speech)
     voice = direction.effective_voice()
     ap = profile.audio_processing
-    return {
+    config: dict[str, Any] = {
         "modalities": ["text", "audio"],
         "instructions": interpreter_instructions(direction, profile.glossary, profile.style),
         "voice": voice.model_dump(exclude_none=True) if isinstance(voice, AzureVoice) else voice,
@@ -59,6 +59,10 @@ def session_config(profile: Profile, direction: Direction) -> dict[str, Any]:
         else None,
         "temperature": 0.6,
     }
+    if len(languages) > 1:
+        # Several languages on one input: ask which one was detected (phrases[].locale).
+        config["include"] = ["item.input_audio_transcription.phrases"]
+    return config
 
 
 # -- server events ---------------------------------------------------------------------
@@ -84,6 +88,8 @@ class Committed:
 class Transcribed:
     item_id: str
     text: str
+    locale: str | None = None
+    """The language the service detected (``phrases[].locale``), when it says."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +216,14 @@ def _done(e: Any) -> ResponseEnded:
     return ResponseEnded(_id(r.id), _str(str(status)), reason if isinstance(reason, str) else None)
 
 
+def _transcribed(e: Any) -> Transcribed:
+    locales = [_str(getattr(p, "locale", None)) for p in (getattr(e, "phrases", None) or []) if p is not None]
+    locales = [loc for loc in locales if loc]
+    # The locale of most of the text: phrases are in order, usually one per utterance.
+    locale = max(set(locales), key=locales.count) if locales else None
+    return Transcribed(_id(e.item_id), _str(e.transcript), locale)
+
+
 def _failed(e: Any) -> TranscriptionFailed:
     err = getattr(e, "error", None)
     return TranscriptionFailed(_id(e.item_id), _str(getattr(err, "message", "")) or "transcription failed")
@@ -219,9 +233,7 @@ _TABLE: dict[str, Callable[[Any], WireEvent]] = {
     "session.created": lambda e: SessionStarted(_str(e.session.id), _expires(e.session)),
     "session.updated": lambda e: SessionConfigured(),
     "input_audio_buffer.committed": lambda e: Committed(e.item_id),
-    "conversation.item.input_audio_transcription.completed": lambda e: Transcribed(
-        e.item_id, e.transcript or ""
-    ),
+    "conversation.item.input_audio_transcription.completed": _transcribed,
     "conversation.item.input_audio_transcription.failed": _failed,
     "response.created": lambda e: ResponseStarted(_id(e.response.id)),
     "response.output_item.added": lambda e: OutputItem(_id(e.response_id), _id(e.item.id)),

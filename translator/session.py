@@ -126,6 +126,7 @@ class Session:
         self._wake = asyncio.Event()
         self._input_done = False
         self._outbox: deque[dict[str, Any]] = deque()
+        self._cursors: dict[str, tuple[int, int]] = {}  # utterance id -> (chunk index, bytes before it)
         self._commits: deque[Utt] = deque()
         self._conversation: deque[str] = deque()  # item ids of finished utterances, oldest first
         self._conn_no = 0
@@ -415,11 +416,18 @@ class Session:
         self.ledger.forget_finished()
 
     async def _append(self, conn: Any, u: Utt) -> None:
-        offset = 0
-        for chunk in u.chunks:
-            end = offset + len(chunk)
+        # Resume at the first chunk not wholly sent. The cursor (chunk index, bytes before it)
+        # is valid while it does not pass sent_bytes; a rewind resets sent_bytes and so the
+        # cursor. Without it every wake re-walked the whole utterance (O(n) per 20 ms chunk).
+        index, before = self._cursors.get(u.id, (0, 0))
+        if before > u.sent_bytes:
+            index, before = 0, 0
+        chunks = u.chunks
+        while index < len(chunks):
+            chunk = chunks[index]
+            end = before + len(chunk)
             if end > u.sent_bytes:
-                piece = chunk[max(0, u.sent_bytes - offset) :]
+                piece = chunk[u.sent_bytes - before :]
                 for i in range(0, len(piece), _MAX_APPEND_BYTES):
                     part = piece[i : i + _MAX_APPEND_BYTES]
                     await self._post(
@@ -430,7 +438,10 @@ class Session:
                         },
                     )
                     u.sent_bytes += len(part)
-            offset = end
+            index, before = index + 1, end
+        self._cursors[u.id] = (index, before)
+        if len(self._cursors) > 64:
+            self._cursors = {k: v for k, v in self._cursors.items() if k in self.ledger.utts}
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -460,14 +471,14 @@ class Session:
                         self._end(u, Stage.SKIPPED)
                     return
                 u.item_id = item
-            case Transcribed(item_id=item, text=text):
+            case Transcribed(item_id=item, text=text, locale=locale):
                 u = self.ledger.by_item(item)
                 if u is None or u.terminal:
                     return
                 u.stage = Stage.TRANSCRIBED
                 if u.translate is None:
                     u.transcript = text
-                    self._arbiter.report(u.id, self.direction.source, text)
+                    self._arbiter.report(u.id, self.direction.source, text, locale)
                 elif u.translate is False:
                     self._outbox.append({"type": "conversation.item.delete", "item_id": item})
                     self._end(u, Stage.SKIPPED)

@@ -60,6 +60,18 @@ async def test_arbiter_gives_each_utterance_to_exactly_one_direction() -> None:
     assert sum(t for _, _, t in calls) == 1
 
 
+async def test_arbiter_trusts_the_locale_the_service_detected() -> None:
+    arbiter = Arbiter(timeout_s=10)
+    calls: list[tuple[str, bool]] = []
+    for lang in ("en-US", "es-ES"):
+        arbiter.register(lang, lambda u, t, s, lang=lang: calls.append((lang, t)))
+    arbiter.report("u1", "en-US", "Hotel Madrid", locale="es-ES")  # the text alone says nothing
+    assert sorted(calls) == [("en-US", False), ("es-ES", True)]
+    calls.clear()
+    arbiter.report("u2", "es-ES", "Hotel Madrid", locale="en")  # primary subtag only
+    assert sorted(calls) == [("en-US", True), ("es-ES", False)]
+
+
 async def test_arbiter_with_one_language_translates_every_non_empty_utterance() -> None:
     arbiter = Arbiter()
     calls: list[bool] = []
