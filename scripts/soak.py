@@ -2,9 +2,9 @@
 
 Usage::
 
-    python scripts/soak.py                 # about 3 minutes of audio, accelerated (~1 minute wall)
+    python scripts/soak.py                 # 30 minutes of audio, accelerated (about a minute of wall time)
     python scripts/soak.py --minutes 60    # an hour of audio
-    python scripts/soak.py --expire-s 5 --fault-rate 0.1 --seed 7
+    python scripts/soak.py --expire-s 3 --fault-rate 0.1 --seed 7
 
 The seven-sentence script of ``benchlib`` is spoken with 1.2 s pauses (one utterance
 per sentence, ``max_segment_ms`` off, so spoken and translated utterances can be
@@ -132,8 +132,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="soak: expiries and drops over a long recording")
-    parser.add_argument("--minutes", type=float, default=3.0, help="audio length (default 3)")
-    parser.add_argument("--expire-s", type=float, default=5.0, help="connection expiry, wall seconds")
+    parser.add_argument("--minutes", type=float, default=30.0, help="audio minutes (default 30, about a minute of wall time)")
+    parser.add_argument("--expire-s", type=float, default=3.0, help="connection expiry, wall seconds")
     parser.add_argument("--fault-rate", type=float, default=0.1, help="share of utterances with a drop")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
