@@ -132,7 +132,9 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="soak: expiries and drops over a long recording")
-    parser.add_argument("--minutes", type=float, default=30.0, help="audio minutes (default 30, about a minute of wall time)")
+    parser.add_argument(
+        "--minutes", type=float, default=30.0, help="audio minutes (default 30, about a minute of wall time)"
+    )
     parser.add_argument("--expire-s", type=float, default=3.0, help="connection expiry, wall seconds")
     parser.add_argument("--fault-rate", type=float, default=0.1, help="share of utterances with a drop")
     parser.add_argument("--seed", type=int, default=7)
