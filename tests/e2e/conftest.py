@@ -46,6 +46,20 @@ def run_cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+def start_cli(*args: str) -> subprocess.Popen[str]:
+    """The CLI as a running process (for tests that signal or kill it), JSON logs on stderr."""
+    env = {**os.environ, "AZURE_COGNITIVE_SERVICES_KEY": SECRET_KEY, "PYTHONUNBUFFERED": "1"}
+    env.pop("AZURE_COGNITIVE_SERVICES_ENDPOINT", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "translator", "--log-format", "json", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
