@@ -84,7 +84,7 @@ def test_microphone_to_speaker_through_the_emulator(tmp_path: Path) -> None:
     for start, end in regions[:3]:
         piece = sent[start:end]
         _, similarity = best_alignment(recorded, piece)
-        assert similarity > 0.85, similarity  # the same speech came out of the speaker
+        assert similarity > 0.7, similarity  # the same speech came out (unrelated audio: < 0.2)
     played = sum(e - s for s, e in _active_regions(recorded, 24_000))
     expected = sum(e - s for s, e in regions)
     assert abs(played - expected) < 0.1 * expected
