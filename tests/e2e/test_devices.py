@@ -120,3 +120,12 @@ def test_monitor_plays_the_original_under_the_translation(tmp_path: Path) -> Non
     first_words = speech[600 * 24 : 2200 * 24]  # "Good morning, everyone," before any translation plays
     _, similarity = best_alignment(recorded, first_words)
     assert similarity > 0.6, similarity  # unrelated audio scores below 0.2; gaps under heavy load lower it
+
+
+def test_devices_lists_inputs_and_outputs_and_marks_the_defaults() -> None:
+    result = run_cli("devices")
+    assert result.code == 0, result.stderr
+    header, *rows = result.stdout.strip().splitlines()
+    assert "name" in header and "host API" in header and "rate Hz" in header
+    assert any(row.lstrip().startswith((">", "<", "><")) for row in rows)  # the defaults are marked
+    assert "> default input" in result.stdout
