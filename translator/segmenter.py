@@ -112,10 +112,11 @@ class Segmenter:
         if n == 0:
             return out
         frames = samples[: n * self._frame].reshape(n, self._frame)
-        power = np.mean(frames.astype(np.float32) ** 2, axis=1) / (32768.0**2)
+        f = frames.astype(np.float32)
+        power = np.einsum("ij,ij->i", f, f) / (self._frame * 32768.0**2)
         levels = 10.0 * np.log10(power + 1e-12)
-        for frame, level in zip(frames, levels, strict=True):
-            self._step(frame, float(level), out)
+        for frame, level in zip(frames, levels.tolist(), strict=True):
+            self._step(frame, level, out)
         return out
 
     def finish(self) -> list[Segment]:
