@@ -4,7 +4,7 @@ Usage::
 
     python scripts/bench.py                      # all, one JSON object (about 3-4 minutes)
     python scripts/bench.py --only latency       # latency and ear-voice span (one 42 s run)
-    python scripts/bench.py --only capacity --sessions 100 --seconds 20
+    python scripts/bench.py --only capacity --sessions 100 150 200 --seconds 20
     python scripts/bench.py --only fast          # fast file mode and memory (one accelerated run)
     python scripts/bench.py --only startup
 
@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import sys
 import tempfile
@@ -205,7 +206,7 @@ def _client_child(out_path: str, argv: list[str]) -> None:
 
 async def bench_fast(minutes: int) -> dict[str, Any]:
     wav, _, scenario = continuous_recording(CACHE)
-    loops = max(1, round(minutes * 60 / soundfile.info(str(wav)).duration))
+    loops = max(1, math.ceil(minutes * 60 / soundfile.info(str(wav)).duration))
     long_wav = CACHE / f"looped-{loops}.wav"
     if not long_wav.exists():
         loop_recording(wav, scenario, loops, long_wav)
@@ -334,7 +335,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=BENCHMARKS)
     parser.add_argument(
-        "--sessions", type=int, nargs="+", default=[100], help="capacity: directions per trial"
+        "--sessions", type=int, nargs="+", default=[100, 150], help="capacity: directions per trial"
     )
     parser.add_argument("--seconds", type=float, default=20.0, help="capacity: audio per direction")
     parser.add_argument("--minutes", type=int, default=60, help="fast: minutes of looped audio")
