@@ -40,8 +40,6 @@ from translator.turns import Turns, TurnStats
 
 log = structlog.get_logger(__name__)
 
-SessionStats = TurnStats
-
 
 @dataclass(frozen=True)
 class SessionTimings:
