@@ -113,15 +113,7 @@ class PulseAudio:
         full_env = {**os.environ, **self.env}
         readers = [
             subprocess.Popen(
-                [
-                    "parec",
-                    "--raw",
-                    f"--device={sink}.monitor",
-                    "--rate=24000",
-                    "--channels=1",
-                    "--format=s16le",
-                    "--latency-msec=20",
-                ],
+                _parec_command(sink),
                 env=full_env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -144,15 +136,7 @@ class PulseAudio:
         for sink in SINKS:
             self.keepalives.append(
                 subprocess.Popen(
-                    [
-                        "parec",
-                        "--raw",
-                        f"--device={sink}.monitor",
-                        "--rate=24000",
-                        "--channels=1",
-                        "--format=s16le",
-                        "--latency-msec=20",
-                    ],
+                    _parec_command(sink),
                     env=full_env,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
@@ -187,6 +171,19 @@ class PulseAudio:
             while time.monotonic() < deadline and _alive(pid):
                 time.sleep(0.05)
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+
+def _parec_command(sink: str) -> list[str]:
+    """Record a sink's monitor: 24 kHz mono s16le with a short latency."""
+    return [
+        "parec",
+        "--raw",
+        f"--device={sink}.monitor",
+        "--rate=24000",
+        "--channels=1",
+        "--format=s16le",
+        "--latency-msec=20",
+    ]
 
 
 def _alive(pid: int) -> bool:
