@@ -204,3 +204,26 @@ async def test_session_update_errors(emulator: Emulator) -> None:
         assert events[-1].type == "error" and events[-1].error.param == "session.voice"
         assert [e.type async for e in conn] == []
     assert (await closed(emulator.records[0])).close_code == 1008
+
+
+async def test_input_items_choose_what_a_response_answers(emulator: Emulator, sample: Recording) -> None:
+    """Two turns are committed; a response given the first one's transcript as
+    ``input_items`` translates the first, not the conversation's newest message."""
+    async with session(emulator.url) as conn:
+        await configure(conn, turn_detection=None, instructions=SPANISH)
+        await _committed(conn, sample, 0, 5000)
+        await _committed(conn, sample, 9500, 15000)
+        first = UserMessageItem(content=[InputTextContentPart(text="Good morning, everyone,")])
+        await conn.response.create(response=ResponseCreateParams(input_items=[first], cancel_previous=False))
+        done = (await collect(conn, until={"response.done"}))[-1].response
+        # three of the eight words: the same share of the translation
+        assert done.output[0].content[0].transcript == "Buenos días a"
+        await conn.response.create(response=ResponseCreateParams(input_items=[]))
+        done = (await collect(conn, until={"response.done"}))[-1].response
+        assert done.output[0].content[0].transcript == "", "an empty context has nothing to translate"
+        await conn.response.create()
+        done = (await collect(conn, until={"response.done"}))[-1].response
+        assert done.output[0].content[0].transcript == "La estación está a dos cuadras al norte del hotel."
+        await conn.send({"type": "response.create", "event_id": "bad", "response": {"input_items": "hello"}})
+        error = (await collect(conn, until={"error"}))[-1].error
+        assert error.code == "invalid_value" and error.event_id == "bad"

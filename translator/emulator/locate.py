@@ -44,7 +44,12 @@ def envelope(samples: Float32Array, sample_rate_hz: int) -> Envelope:
     return np.asarray(10.0 * np.log10(np.mean(frames * frames, axis=1) + 1e-10))
 
 
+DIGITAL_SILENCE_DB = -90.0
+"""Frames this quiet are exact zeros (padding a client added), not a room's noise floor."""
+
+
 def has_speech(env: Envelope) -> bool:
+    env = env[env > DIGITAL_SILENCE_DB]  # zeros after room noise are not a loud/quiet contrast
     if env.size < 5:
         return False
     low, high = np.percentile(env, [10, 95])

@@ -80,6 +80,10 @@ class Reply:
 class Model(Protocol):
     def hear(self, audio: Float32Array, sample_rate_hz: int, ordinal: int) -> Heard: ...
 
+    def read(self, text: str) -> Heard:
+        """What a user *text* message says (``response.input_items`` with ``input_text``)."""
+        ...
+
     def reply(
         self,
         heard: Heard | None,
@@ -105,6 +109,10 @@ def choose_language(keys: Mapping[str, str] | list[str], instructions: str) -> s
     return None
 
 
+def _norm(word: str) -> str:
+    return re.sub(r"[^\w]", "", word.casefold())
+
+
 def _slice_words(text: str, first: int, stop: int, total: int) -> str:
     words = text.split()
     if total <= 0 or (first == 0 and stop >= total):
@@ -123,6 +131,9 @@ class EchoModel:
         text = f"[emulator] utterance {ordinal + 1}, {duration_ms / 1000:.1f} s" if spoken else ""
         return Heard(text, spoken, duration_ms, ordinal)
 
+    def read(self, text: str) -> Heard:
+        return Heard(text.strip(), bool(text.strip()), 0, 0)
+
     def reply(
         self,
         heard: Heard | None,
@@ -134,6 +145,8 @@ class EchoModel:
         if heard is None or not heard.has_speech:
             return Reply("", np.zeros(0, np.float32))
         text = f"{heard.transcript} (not translated: the emulator has no scenario)"
+        if source.size == 0:  # a text message: nothing to echo, so say it
+            return Reply(text, synthesize_speech(text, out_rate_hz))
         return Reply(text, resample(source, source_rate_hz, out_rate_hz))
 
 
@@ -188,6 +201,41 @@ class ScriptedModel:
             phrases.append(HeardPhrase(text, u.language, offset_ms, duration, confidence))
         transcript = " ".join(p.text for p in phrases)
         return Heard(transcript, True, duration_ms, ordinal, tuple(parts), tuple(phrases))
+
+    def read(self, text: str) -> Heard:
+        """Find the scenario words ``text`` repeats (a transcript this model gave, whole or
+        in part): the longest run of matching words at each position, in order."""
+        tokens = [t for t in (_norm(w) for w in text.split()) if t]
+        vocab = [
+            [_norm(w.text) for w in u.words] if u.words else [_norm(w) for w in u.transcript.split()]
+            for u in self.scenario.utterances
+        ]
+        parts: list[HeardPart] = []
+        i = 0
+        while i < len(tokens):
+            best = (0, 0, 0)  # run length, utterance, first word
+            for index, words in enumerate(vocab):
+                for j, word in enumerate(words):
+                    if word != tokens[i]:
+                        continue
+                    run = 1
+                    while (
+                        i + run < len(tokens) and j + run < len(words) and words[j + run] == tokens[i + run]
+                    ):
+                        run += 1
+                    if run > best[0]:
+                        best = (run, index, j)
+            run, index, first = best
+            if run == 0:
+                i += 1
+                continue
+            total = len(vocab[index])
+            if parts and parts[-1].utterance == index and parts[-1].stop == first:
+                parts[-1] = HeardPart(index, parts[-1].first, first + run, total)
+            else:
+                parts.append(HeardPart(index, first, first + run, total))
+            i += run
+        return Heard(text.strip(), bool(parts), 0, 0, tuple(parts))
 
     def _translation(self, u: Utterance, instructions: str) -> tuple[str, str | None]:
         """(text, key of translation_audio to use) for the session's target language."""

@@ -99,6 +99,11 @@ class Responder:
         await self.stop("cancelled", _CLIENT_CANCELLED)
 
     async def start(self, request: dict[str, Any], extra: Any, client_event_id: Any) -> None:
+        try:
+            source = self._source(request)
+        except ValueError as e:
+            await self._outbox.error("invalid_value", str(e), "response.input_items", client_event_id)
+            return
         if self.current is not None and self.current.active:
             if self._options.cancel_previous_mode == "reject" or request.get("cancel_previous") is False:
                 await self._outbox.error(
@@ -116,7 +121,6 @@ class Responder:
         )
         out_name = request.get("output_audio_format") or cfg["output_audio_format"]
         out = output_format(out_name)
-        source = self._state.conversation.latest_heard()
         heard: Heard | None = source.heard if source else None
         pre = request.get("pre_generated_assistant_message")
         if pre is not None:
@@ -149,6 +153,28 @@ class Responder:
         run.conversation_id = self._state.conversation_id if spec.in_conversation else None
         self.current = run
         self._tasks.spawn(run.run(self._add_assistant_item), "response")
+
+    def _source(self, request: dict[str, Any]) -> Item | None:
+        """The user message this response answers: the newest one in ``input_items`` when
+        the request gives its own context (an empty list: none), else the newest one in
+        ``append_input_items``, else the newest heard one in the conversation."""
+        for key in ("input_items", "append_input_items"):
+            items = request.get(key)
+            if items is None:
+                continue
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise ValueError(f"{key} must be a list of conversation items")
+            for raw in reversed(items):
+                if raw.get("type") == "message" and raw.get("role") == "user":
+                    text = " ".join(
+                        str(c.get("text") or c.get("transcript") or "")
+                        for c in raw.get("content") or []
+                        if isinstance(c, dict)
+                    )
+                    return Item(dict(raw), heard=self._model.read(text))
+            if key == "input_items":
+                return None
+        return self._state.conversation.latest_heard()
 
     def _add_assistant_item(self, item: Item) -> str | None:
         return self._state.conversation.append(item)
