@@ -247,12 +247,16 @@ class Run:
         from translator.audio import AudioError, open_source
 
         td = self.profile.turn_detection
-        vad = VadParams(
-            td.threshold,
-            td.prefix_padding_ms,
-            td.silence_duration_ms,
-            td.speech_duration_ms,
-            td.max_segment_ms,
+        vad = (
+            None  # the service detects the turns
+            if td.by_service
+            else VadParams(
+                td.threshold,
+                td.prefix_padding_ms,
+                td.silence_duration_ms,
+                td.speech_duration_ms,
+                td.max_segment_ms,
+            )
         )
         by_input: dict[str, list[Direction]] = {}
         for d in self.profile.directions:
@@ -261,8 +265,11 @@ class Run:
         pipelines: list[InputPipeline] = []
         for i, (spec, directions) in enumerate(by_input.items()):
             arbiter = Arbiter()
+            name = "input" if len(by_input) == 1 else f"in{i + 1}"
+            prefix = "u" if name == "input" else f"{name}-"
             group = [
-                Session(d, self.profile, target, dispatch, arbiter, self.options.timings) for d in directions
+                Session(d, self.profile, target, dispatch, arbiter, self.options.timings, id_prefix=prefix)
+                for d in directions
             ]
             sessions += group
             try:
@@ -271,7 +278,6 @@ class Run:
                 )
             except AudioError as e:
                 raise InputError(str(e)) from None
-            name = "input" if len(by_input) == 1 else f"in{i + 1}"
             monitor = self._player.push_monitor if self._player is not None and i == 0 else None
             pipelines.append(
                 InputPipeline(

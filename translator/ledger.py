@@ -61,6 +61,8 @@ class Utt:
     transcription_failures: int = 0
     response_attempts: int = 0
     first_audio_wall_s: float | None = None
+    heard_from_ms: int | None = None
+    """Where the service's turn detection put the start, padding included (server turns)."""
 
     @property
     def terminal(self) -> bool:
@@ -85,8 +87,9 @@ class Ledger:
 
     # -- input side ---------------------------------------------------------------------
 
-    def open(self, utt_id: str, start_ms: int, wall_s: float) -> None:
-        self.utts[utt_id] = Utt(utt_id, start_ms, wall_s)
+    def open(self, utt_id: str, start_ms: int, wall_s: float) -> Utt:
+        u = self.utts[utt_id] = Utt(utt_id, start_ms, wall_s)
+        return u
 
     def audio(self, utt_id: str, pcm: bytes) -> list[Utt]:
         """Add audio; returns utterances dropped to keep the backlog bounded."""

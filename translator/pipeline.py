@@ -3,6 +3,10 @@
 source (file or microphone) ─▶ segmenter ─▶ session.push() for each session
                                           └▶ SpeechStarted / InputProgress events
 
+When the service detects the turns (``turn_detection.type`` other than ``client``)
+there is no segmenter: the audio goes to the sessions as it comes, and each session
+reports speech starts itself.
+
 Sessions keep their own bounded backlog (``ledger.py``), so a slow or reconnecting
 session never stalls the input or the other sessions. In fast mode (a file streamed
 as fast as the service accepts it) the pipeline waits while a session's backlog is
@@ -19,7 +23,7 @@ from typing import Any
 import structlog
 
 from translator.events import InputProgress, SpeechStarted, TranslatorEvent
-from translator.segmenter import Segment, Segmenter, SegmentOpen, VadParams
+from translator.segmenter import Segment, Segmenter, SegmentOpen, Unsegmented, VadParams
 from translator.session import Session
 
 log = structlog.get_logger(__name__)
@@ -33,7 +37,7 @@ class InputPipeline:
         self,
         source: Any,
         sessions: Sequence[Session],
-        vad: VadParams,
+        vad: VadParams | None,
         emit: Callable[[TranslatorEvent], None],
         *,
         fast: bool,
@@ -42,8 +46,10 @@ class InputPipeline:
     ) -> None:
         self._source = source
         self._sessions = list(sessions)
-        self._segmenter = Segmenter(
-            vad, source.sample_rate_hz, id_prefix=f"{name}-" if name != "input" else "u"
+        self._segmenter = (
+            Segmenter(vad, source.sample_rate_hz, id_prefix=f"{name}-" if name != "input" else "u")
+            if vad is not None
+            else None
         )
         self._emit = emit
         self._fast = fast
@@ -74,7 +80,12 @@ class InputPipeline:
             async for chunk in self._source.chunks():
                 self._last_wall = time.monotonic()
                 self.audio_ms = chunk.start_ms + len(chunk.pcm) * 1000 // (2 * self._source.sample_rate_hz)
-                self._dispatch(self._segmenter.push(chunk.pcm))
+                if self._segmenter is not None:
+                    self._dispatch(self._segmenter.push(chunk.pcm))
+                else:
+                    raw, now = Unsegmented(chunk.pcm), time.monotonic()
+                    for s in self._sessions:
+                        s.push(raw, now)
                 if self._monitor is not None:
                     self._monitor(chunk, self._source.sample_rate_hz)
                 if self.audio_ms - self._last_progress_ms >= _PROGRESS_EVERY_MS:
@@ -83,14 +94,15 @@ class InputPipeline:
                 if self._fast:
                     await self._backpressure()
         finally:
-            self._dispatch(self._segmenter.finish())
+            if self._segmenter is not None:
+                self._dispatch(self._segmenter.finish())
             self._emit(InputProgress(self.audio_ms))
             for s in self._sessions:
                 s.end_input()
             log.info("input_ended", input=self._name, audio_s=round(self.audio_ms / 1000, 1))
 
     async def _backpressure(self) -> None:
-        while any(s.ledger.waiting_ms() > _FAST_BACKLOG_MS for s in self._sessions):
+        while any(s.backlog_ms() > _FAST_BACKLOG_MS for s in self._sessions):
             if all(s.finished() for s in self._sessions):
                 return
             await asyncio.sleep(0.02)

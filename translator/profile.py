@@ -44,6 +44,14 @@ DEFAULT_AZURE_VOICES = {
 _FORBIDDEN_SECRETS = {"key", "api_key", "api-key", "apikey", "token", "password", "secret"}
 
 
+class _FieldProblem(ValueError):
+    """A whole-profile check that is about one field: errors point at ``path``."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -69,24 +77,32 @@ class Service(_Model):
     connect_timeout_s: float = Field(15.0, gt=0, le=120)
 
 
-_SERVER_TURNS = (
-    "server_vad",
-    "azure_semantic_vad",
-    "azure_semantic_vad_en",
-    "azure_semantic_vad_multilingual",
-)
+class EndOfUtterance(_Model):
+    """Semantic end-of-utterance detection on top of the service's turn detection."""
+
+    model: Literal[
+        "semantic_detection_v1", "semantic_detection_v1_en", "semantic_detection_v1_multilingual"
+    ] = "semantic_detection_v1"
+    threshold_level: Literal["low", "medium", "high", "default"] = "default"
+    timeout_ms: int = Field(1000, ge=0, le=10000)
 
 
 class TurnDetection(_Model):
     """How speech is cut into utterances.
 
-    ``client`` segments on this machine and commits each utterance (manual turns on the
-    wire): see ``segmenter.py`` for why. Voice Live's own detectors are not driven yet:
-    with them the service commits turns on its own, and a translation queued behind a
-    long one could see two untranslated messages.
+    ``client`` (the default) segments on this machine and commits each utterance
+    (manual turns on the wire): see ``segmenter.py``. ``server_vad`` and the
+    ``azure_semantic_vad`` variants let Voice Live detect the turns; the client still
+    creates every response itself, one at a time and in order (``turns_server.py``).
     """
 
-    type: Literal["client"] = "client"
+    type: Literal[
+        "client",
+        "server_vad",
+        "azure_semantic_vad",
+        "azure_semantic_vad_en",
+        "azure_semantic_vad_multilingual",
+    ] = "client"
     threshold: float = Field(
         0.5, ge=0.0, le=1.0, description="speech sensitivity; higher needs louder speech"
     )
@@ -94,19 +110,41 @@ class TurnDetection(_Model):
     silence_duration_ms: int = Field(500, ge=100, le=5000)
     speech_duration_ms: int = Field(120, ge=0, le=2000)
     max_segment_ms: int | None = Field(
-        4000, ge=1500, le=60000, description="cut speech that runs on past this (null: never cut)"
+        4000,
+        ge=1500,
+        le=60000,
+        description="client only: cut speech that runs on past this (null: never cut)",
+    )
+    remove_filler_words: bool = Field(False, description="azure_semantic_vad variants only")
+    languages: tuple[Language, ...] = Field((), description="azure_semantic_vad variants only")
+    end_of_utterance: EndOfUtterance | None = Field(
+        None, description="server types only: semantic end-of-utterance detection"
     )
 
-    @field_validator("type", mode="before")
+    @field_validator("languages")
     @classmethod
-    def _server_turns(cls, value: Any) -> Any:
-        if value in _SERVER_TURNS:
-            raise ValueError(
-                f"'{value}' (Voice Live's own turn detection) is not supported by this client yet; "
-                "use 'client': it honours threshold, prefix_padding_ms, silence_duration_ms, "
-                "speech_duration_ms and max_segment_ms"
+    def _tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_language(tag) for tag in value)
+
+    @property
+    def by_service(self) -> bool:
+        return self.type != "client"
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> TurnDetection:
+        if self.type in ("client", "server_vad"):
+            semantic = [k for k in ("remove_filler_words", "languages") if k in self.model_fields_set]
+            if semantic:
+                raise _FieldProblem(
+                    ("turn_detection", semantic[0]),
+                    f"applies to the azure_semantic_vad types only, not '{self.type}'",
+                )
+        if self.type == "client" and self.end_of_utterance is not None:
+            raise _FieldProblem(
+                ("turn_detection", "end_of_utterance"),
+                "needs the service's turn detection (type server_vad or azure_semantic_vad*)",
             )
-        return value
+        return self
 
 
 class Transcription(_Model):
@@ -242,6 +280,23 @@ class Profile(_Model):
                 raise ValueError(f"direction {k} is listed twice")
         return self
 
+    @model_validator(mode="after")
+    def _service_turns_need_one_language(self) -> Profile:
+        if not self.turn_detection.by_service:
+            return self
+        for d in self.directions:
+            others = [
+                o for o in self.directions if self.input_of(o) == self.input_of(d) and o.source != d.source
+            ]
+            if others:
+                raise _FieldProblem(
+                    ("turn_detection", "type"),
+                    f"'{self.turn_detection.type}' needs one source language per input, "
+                    f"but {d.source} and {others[0].source} share the input '{self.input_of(d)}'; "
+                    "use type: client for a shared paired input, or give each direction its own input",
+                )
+        return self
+
     def input_of(self, direction: Direction) -> str:
         return direction.input or self.input
 
@@ -299,7 +354,7 @@ _TYPE_MISMATCH = {"string_type", "dict_type", "model_type", "model_attributes_ty
 
 
 def _describe(error: ValidationError, filename: str, lines: dict[Any, int]) -> str:
-    problems = [(_field_path(e["loc"], e["type"]), e) for e in error.errors()]
+    problems = [(_problem_path(e), e) for e in error.errors()]
     # A container also complains when one of its items failed; the item's error says more.
     problems = [
         (p, e) for p, e in problems if not any(len(q) > len(p) and q[: len(p)] == p for q, _ in problems)
@@ -321,6 +376,13 @@ def _describe(error: ValidationError, filename: str, lines: dict[Any, int]) -> s
     suffix = f" (and {len(others)} more problem{'s' if len(others) > 1 else ''})" if others else ""
     location = f"{filename}:{where}" if where else filename
     return f"{location}: {format_path(path)}: {message}{suffix}"
+
+
+def _problem_path(error: Any) -> tuple[str | int, ...]:
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, _FieldProblem):
+        return cause.path
+    return _field_path(error["loc"], error["type"])
 
 
 def _field_path(loc: tuple[int | str, ...], kind: str) -> tuple[str | int, ...]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from translator.instructions import interpreter_instructions
-from translator.profile import AzureVoice, Direction, Profile
+from translator.profile import AzureVoice, Direction, Profile, TurnDetection
 
 INPUT_RATE_HZ = 24_000
 OUTPUT_RATE_HZ = 24_000
@@ -48,9 +48,7 @@ def session_config(profile: Profile, direction: Direction) -> dict[str, Any]:
         "input_audio_sampling_rate": INPUT_RATE_HZ,
         "output_audio_format": "pcm16",
         "input_audio_transcription": transcription,
-        # Manual turns: the client segments and commits (see segmenter.py) and creates
-        # every response itself, one at a time and in order.
-        "turn_detection": None,
+        "turn_detection": turn_detection(profile.turn_detection),
         "input_audio_noise_reduction": {"type": "azure_deep_noise_suppression"}
         if ap.noise_suppression
         else None,
@@ -65,6 +63,37 @@ def session_config(profile: Profile, direction: Direction) -> dict[str, Any]:
     return config
 
 
+def turn_detection(td: TurnDetection) -> dict[str, Any] | None:
+    """The wire ``turn_detection``. ``client``: none (manual turns: the client segments
+    and commits, see ``segmenter.py``). The service's own detectors commit turns, but
+    never start or cancel a response: the client creates every response itself, one at
+    a time and in order, each with its utterance as its context (``turns_server.py``)."""
+    if td.type == "client":
+        return None
+    wire: dict[str, Any] = {
+        "type": td.type,
+        "threshold": td.threshold,
+        "prefix_padding_ms": td.prefix_padding_ms,
+        "silence_duration_ms": td.silence_duration_ms,
+        "speech_duration_ms": td.speech_duration_ms,
+        "create_response": False,
+        "interrupt_response": False,
+        "auto_truncate": False,
+    }
+    if td.type != "server_vad":
+        wire["remove_filler_words"] = td.remove_filler_words
+        if td.languages:
+            wire["languages"] = list(td.languages)
+    if td.end_of_utterance is not None:
+        eou = td.end_of_utterance
+        wire["end_of_utterance_detection"] = {
+            "model": eou.model,
+            "threshold_level": eou.threshold_level,
+            "timeout_ms": eou.timeout_ms,
+        }
+    return wire
+
+
 # -- server events ---------------------------------------------------------------------
 
 
@@ -77,6 +106,24 @@ class SessionStarted:
 @dataclass(frozen=True, slots=True)
 class SessionConfigured:
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechBegan:
+    """The service's turn detection heard speech start (``audio_start_ms`` on the
+    connection's audio clock, prefix padding included)."""
+
+    item_id: str
+    audio_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechEnded:
+    """The service's turn detection heard speech stop (``audio_end_ms`` includes the
+    silence that ended the turn)."""
+
+    item_id: str
+    audio_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +199,8 @@ class Quiet:
 WireEvent = (
     SessionStarted
     | SessionConfigured
+    | SpeechBegan
+    | SpeechEnded
     | Committed
     | Transcribed
     | TranscriptionFailed
@@ -175,6 +224,12 @@ def _id(value: Any) -> str:
     if isinstance(value, str) and value:
         return value
     raise ValueError(f"missing or malformed id: {value!r}"[:80])
+
+
+def _ms(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise ValueError(f"missing or malformed time: {value!r}"[:80])
 
 
 def _expires(session: Any) -> float | None:
@@ -232,7 +287,9 @@ def _failed(e: Any) -> TranscriptionFailed:
 _TABLE: dict[str, Callable[[Any], WireEvent]] = {
     "session.created": lambda e: SessionStarted(_str(e.session.id), _expires(e.session)),
     "session.updated": lambda e: SessionConfigured(),
-    "input_audio_buffer.committed": lambda e: Committed(e.item_id),
+    "input_audio_buffer.speech_started": lambda e: SpeechBegan(_id(e.item_id), _ms(e.audio_start_ms)),
+    "input_audio_buffer.speech_stopped": lambda e: SpeechEnded(_id(e.item_id), _ms(e.audio_end_ms)),
+    "input_audio_buffer.committed": lambda e: Committed(_id(e.item_id)),
     "conversation.item.input_audio_transcription.completed": _transcribed,
     "conversation.item.input_audio_transcription.failed": _failed,
     "response.created": lambda e: ResponseStarted(_id(e.response.id)),
@@ -248,8 +305,6 @@ _TABLE: dict[str, Callable[[Any], WireEvent]] = {
 
 _QUIET = (
     "input_audio_buffer.cleared",
-    "input_audio_buffer.speech_started",
-    "input_audio_buffer.speech_stopped",
     "conversation.item.created",
     "conversation.item.deleted",
     "conversation.item.truncated",

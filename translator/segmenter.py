@@ -64,6 +64,14 @@ Segment = SegmentOpen | SegmentAudio | SegmentClose
 
 
 @dataclass(frozen=True, slots=True)
+class Unsegmented:
+    """Input audio as it comes, for sessions whose turns the service detects."""
+
+    pcm: bytes
+    """Mono int16 at 24 kHz, continuing the input timeline."""
+
+
+@dataclass(frozen=True, slots=True)
 class VadParams:
     threshold: float = 0.5
     prefix_padding_ms: int = 300

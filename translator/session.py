@@ -14,7 +14,7 @@ and quick failures (a handshake that succeeds and then closes at once, again and
 again), which retrying would not fix.
 
 The surface is small: ``push``/``end_input`` from the input pipeline, ``decide`` from
-the arbiter (registered by ``Turns``), events out through ``emit``.
+the arbiter (registered by the session), events out through ``emit``.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ from translator.events import Notice, TranslatorEvent
 from translator.ledger import Ledger
 from translator.profile import Direction, Profile
 from translator.protocol import ServerError, SessionConfigured, SessionStarted, WireEvent, session_config
-from translator.segmenter import Segment
+from translator.segmenter import Segment, Unsegmented
 from translator.turns import Turns, TurnStats
+from translator.turns_client import ClientTurns
+from translator.turns_server import ServerTurns
 
 log = structlog.get_logger(__name__)
 
@@ -73,6 +75,8 @@ class Session:
         emit: Callable[[TranslatorEvent], None],
         arbiter: Arbiter,
         timings: SessionTimings | None = None,
+        *,
+        id_prefix: str = "u",
     ) -> None:
         self.direction = direction
         self.key = direction.key
@@ -80,7 +84,12 @@ class Session:
         self._emit = emit
         self._t = timings or SessionTimings()
         self._config = session_config(profile, direction)
-        self.turns = Turns(direction, emit, arbiter)
+        td = profile.turn_detection
+        self.turns: Turns = (
+            ServerTurns(direction, emit, arbiter, td, id_prefix=id_prefix)
+            if td.by_service
+            else ClientTurns(direction, emit, arbiter)
+        )
         self._wake = asyncio.Event()
         self._conn_no = 0
         self._seq = 0
@@ -100,8 +109,9 @@ class Session:
 
     # -- input side (event loop, non-blocking) ----------------------------------------------
 
-    def push(self, seg: Segment, wall_s: float) -> None:
-        self.turns.push(seg, wall_s)
+    def push(self, item: Segment | Unsegmented, wall_s: float) -> None:
+        """Input for this direction: segments (client turns) or raw audio (service turns)."""
+        self.turns.push(item, wall_s)
         self._wake.set()
 
     def end_input(self) -> None:
@@ -118,6 +128,9 @@ class Session:
 
     def finished(self) -> bool:
         return self.turns.finished()
+
+    def backlog_ms(self) -> int:
+        return self.turns.backlog_ms()
 
     # -- supervision ------------------------------------------------------------------------
 

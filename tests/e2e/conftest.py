@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -44,6 +45,26 @@ def run_cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None)
         check=False,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+async def run_cli_async(*args: str, timeout: float = 240) -> Result:
+    """The CLI as a subprocess from async code (an in-process emulator keeps serving)."""
+    env = {**os.environ, "AZURE_COGNITIVE_SERVICES_KEY": SECRET_KEY, "PYTHONUNBUFFERED": "1"}
+    env.pop("AZURE_COGNITIVE_SERVICES_ENDPOINT", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "translator",
+        "--log-format",
+        "json",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return Result(proc.returncode or 0, out.decode(), err.decode())
 
 
 def start_cli(*args: str) -> subprocess.Popen[str]:

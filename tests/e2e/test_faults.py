@@ -7,9 +7,6 @@ never appear in anything the program prints or writes.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,27 +15,8 @@ import pytest
 import srt
 import yaml
 
-from tests.e2e.conftest import PAIR_PROFILE, ROOT, SAMPLES, SECRET_KEY, Result, read_jsonl
+from tests.e2e.conftest import PAIR_PROFILE, SAMPLES, SECRET_KEY, Result, read_jsonl, run_cli_async
 from translator.emulator import Emulator, EmulatorOptions, FaultPlan, load_scenario
-
-
-async def _run_cli_async(*args: str, timeout: float = 240) -> Result:
-    env = {**os.environ, "AZURE_COGNITIVE_SERVICES_KEY": SECRET_KEY, "PYTHONUNBUFFERED": "1"}
-    env.pop("AZURE_COGNITIVE_SERVICES_ENDPOINT", None)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "translator",
-        "--log-format",
-        "json",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=ROOT,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    return Result(proc.returncode or 0, out.decode(), err.decode())
 
 
 async def _translate_with(
@@ -75,7 +53,7 @@ async def _translate_with(
         ]
         if fast:
             args.append("--fast")
-        result = await _run_cli_async(*args)
+        result = await run_cli_async(*args)
     assert result.code == 0, result.stderr[-3000:]
     written = "".join(
         p.read_text(encoding="utf-8", errors="replace") for p in out.iterdir() if p.suffix != ".wav"

@@ -29,7 +29,12 @@ EXPECTED = {
     "same-language.yaml": ("2", "directions[0]", "source and target are both en-US"),
     "bad-threshold.yaml": ("4", "turn_detection.threshold", "less than or equal to 1"),
     "bad-turn-type.yaml": ("4", "turn_detection.type", "Input should be 'client'"),
-    "server-turns.yaml": ("4", "turn_detection.type", "not supported by this client yet; use 'client'"),
+    "semantic-in-server-vad.yaml": (
+        "5",
+        "turn_detection.remove_filler_words",
+        "applies to the azure_semantic_vad types only",
+    ),
+    "server-turns.yaml": ("5", "turn_detection.type", "needs one source language per input"),
     "duplicate-direction.yaml": ("1", "", "direction en-US>es-ES is listed twice"),
     "list-at-top.yaml": ("1", "", "a profile is a YAML mapping"),
     "azure-voice-no-name.yaml": ("4", "directions[0].voice.name", "required field is missing"),

@@ -1,0 +1,169 @@
+"""The service's own turn detection (``server_vad``, ``azure_semantic_vad*``) end to end:
+the real CLI and the real SDK against an in-process emulator, whose records show what
+went over the wire.
+
+Each run must give exactly one translation per utterance, in order, with subtitle
+times within 0.5 s of the speech, whether the input plays in real time or streams
+fast, and through drops, expiry and failed responses. Nothing may be cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.e2e.conftest import SAMPLES, SECRET_KEY, Result, read_jsonl, run_cli_async
+from translator.emulator import Emulator, EmulatorOptions, FaultPlan, load_scenario
+
+ONE_WAY = """
+name: service turns, one way
+input: {input}
+directions:
+  - {{source: en-US, target: es-ES}}
+turn_detection:
+  type: {kind}
+  silence_duration_ms: 500
+"""
+
+MANY = """
+name: service turns, one to many
+input: {input}
+directions:
+  - {{source: en-US, target: es-ES}}
+  - {{source: en-US, target: fr-FR}}
+  - {{source: en-US, target: de-DE}}
+turn_detection:
+  type: {kind}
+  end_of_utterance: {{model: semantic_detection_v1, timeout_ms: 1000}}
+"""
+
+
+async def _run(
+    tmp_path: Path,
+    profile_text: str,
+    scenario_path: Path,
+    *,
+    fast: bool,
+    plan: Callable[[FaultPlan], None] = lambda p: None,
+    subtitles: tuple[str, ...] = ("all.jsonl",),
+) -> tuple[Result, Path, Emulator]:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(profile_text, encoding="utf-8")
+    emulator = Emulator(EmulatorOptions(scenario=load_scenario(scenario_path)))
+    plan(emulator.options.faults)
+    out = tmp_path / "out"
+    args = ["run", str(profile), "--no-play", "--audio-out", str(out / "speech-{target}.wav")]
+    for name in subtitles:
+        args += ["--subtitles", str(out / name)]
+    if fast:
+        args.append("--fast")
+    async with emulator:
+        result = await run_cli_async(*args, "--endpoint", emulator.url)
+    assert result.code == 0, result.stderr[-3000:]
+    written = "".join(p.read_text("utf-8", errors="replace") for p in out.iterdir() if p.suffix != ".wav")
+    assert SECRET_KEY not in result.stdout + result.stderr + written
+    return result, out, emulator
+
+
+def _assert_in_order_once(lines: list[dict[str, Any]], spoken: list[dict[str, Any]], target: str) -> None:
+    got = [x for x in lines if x["kind"] == "translation" and x["target_language"] == target]
+    assert [g["text"] for g in got] == [_expected(u, target) for u in spoken]
+    for g, u in zip(got, spoken, strict=True):
+        assert abs(g["start_ms"] - u["start_ms"]) <= 500, (g, u)
+        assert abs(g["end_ms"] - u["end_ms"]) <= 500, (g, u)
+    sources = [x for x in lines if x["kind"] == "source" and x["target_language"] == target]
+    assert [s["utterance"] for s in sources] == [g["utterance"] for g in got]
+
+
+def _expected(utterance: dict[str, Any], target: str) -> str:
+    translations: dict[str, str] = utterance["translations"]
+    return translations.get(target) or next(iter(translations.values()))
+
+
+def _assert_driven_by_the_client(emulator: Emulator, kind: str) -> None:
+    """The service's detector cut the turns; the client created every response, one at a
+    time, each with its utterance as context, and never cancelled anything."""
+    for record in emulator.records:
+        updates = record.of_type("session.update")
+        if not updates:
+            continue
+        td = updates[0]["session"]["turn_detection"]
+        assert td["type"] == kind
+        assert td["create_response"] is False and td["interrupt_response"] is False
+        assert not record.of_type("input_audio_buffer.clear") and not record.of_type("response.cancel")
+        for create in record.of_type("response.create"):
+            items = create["response"]["input_items"]
+            assert items[-1]["role"] == "user" and items[-1]["content"][0]["type"] == "input_text"
+            assert create["response"]["cancel_previous"] is False
+
+
+@pytest.mark.parametrize(
+    ("kind", "fast"), [("azure_semantic_vad", False), ("azure_semantic_vad_multilingual", True)]
+)
+async def test_one_to_many_with_the_service_detecting_turns(
+    tmp_path: Path, many_recording: tuple[Path, Path, dict[str, Any]], kind: str, fast: bool
+) -> None:
+    wav, scenario_path, scenario = many_recording
+    _, out, emulator = await _run(
+        tmp_path,
+        MANY.format(input=wav, kind=kind),
+        scenario_path,
+        fast=fast,
+        subtitles=("{target}.jsonl", "{target}.srt"),
+    )
+    for target in ("es-ES", "fr-FR", "de-DE"):
+        _assert_in_order_once(read_jsonl(out / f"{target}.jsonl"), scenario["utterances"], target)
+        assert (out / f"{target}.srt").read_text("utf-8").count(" --> ") == len(scenario["utterances"])
+        assert (out / f"speech-{target}.wav").stat().st_size > 48_000
+    _assert_driven_by_the_client(emulator, kind)
+
+
+FAULTS: dict[str, tuple[Callable[[FaultPlan], None], bool]] = {
+    "close_1011_mid_response": (lambda p: p.add("close_1011_mid_response", 1) and None, True),
+    "tcp_abort_mid_response": (lambda p: p.add("tcp_abort_mid_response", 2) and None, True),
+    "response_failed": (lambda p: p.add("response_failed", 0) and None, True),
+    "response_incomplete": (lambda p: p.add("response_incomplete", 3) and None, True),
+    "expiry_in_real_time": (lambda p: setattr(p, "expire_after_s", 7.0), False),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+async def test_service_turns_lose_no_line_and_double_none(tmp_path: Path, fault: str) -> None:
+    plan, fast = FAULTS[fault]
+    scenario_path = SAMPLES / "en-es-sample.yaml"
+    result, out, emulator = await _run(
+        tmp_path,
+        ONE_WAY.format(input=SAMPLES / "en-es-sample.wav", kind="server_vad"),
+        scenario_path,
+        fast=fast,
+        plan=plan,
+        subtitles=("all.jsonl",),
+    )
+    spoken = yaml.safe_load(scenario_path.read_text("utf-8"))["utterances"]
+    _assert_in_order_once(read_jsonl(out / "all.jsonl"), spoken, "es-ES")
+    _assert_driven_by_the_client(emulator, "server_vad")
+    if fault != "expiry_in_real_time":
+        assert emulator.options.faults.fired(), "the fault never fired"
+    if fault.endswith("mid_response") or fault.startswith("expiry"):
+        assert len(emulator.records) >= 2
+
+
+async def test_a_failed_transcription_is_reported_and_the_rest_translated(tmp_path: Path) -> None:
+    scenario_path = SAMPLES / "en-es-sample.yaml"
+    result, out, emulator = await _run(
+        tmp_path,
+        ONE_WAY.format(input=SAMPLES / "en-es-sample.wav", kind="server_vad"),
+        scenario_path,
+        fast=True,
+        plan=lambda p: p.add("transcription_failed", 1) and None,
+    )
+    spoken = yaml.safe_load(scenario_path.read_text("utf-8"))["utterances"]
+    lines = read_jsonl(out / "all.jsonl")
+    _assert_in_order_once(lines, [spoken[0], *spoken[2:]], "es-ES")
+    assert "could not be transcribed" in result.stdout
+    assert '"event": "transcription_failed"' in result.stderr
+    assert emulator.options.faults.fired()

@@ -1,0 +1,178 @@
+"""The service-turns core (``turns_server.py``) driven with wire events, no I/O.
+
+The end-to-end behaviour is tested through the CLI and the real SDK in
+``tests/e2e/test_server_turns.py``; these tests pin the rules that are hard to
+provoke there: what a new connection resends, and what each response is given.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import numpy as np
+
+from translator.arbiter import Arbiter
+from translator.events import SourceFinal, SpeechStarted, TranslationFinal, TranslatorEvent, UtteranceSkipped
+from translator.profile import Direction, TurnDetection
+from translator.protocol import (
+    Committed,
+    ResponseEnded,
+    ResponseStarted,
+    SpeechBegan,
+    SpeechEnded,
+    TextDone,
+    Transcribed,
+)
+from translator.segmenter import Unsegmented
+from translator.turns_server import ServerTurns
+
+RATE = 24_000
+
+
+def _pcm(ms: int, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(ms * RATE // 1000) * 3000).astype("<i2").tobytes()
+
+
+def _turns() -> tuple[ServerTurns, list[TranslatorEvent]]:
+    events: list[TranslatorEvent] = []
+    arbiter = Arbiter()
+    turns = ServerTurns(
+        Direction(source="en-US", target="es-ES"),
+        events.append,
+        arbiter,
+        TurnDetection(type="server_vad", prefix_padding_ms=300, silence_duration_ms=500),
+    )
+    arbiter.register("en-US", turns.decide)
+    return turns, events
+
+
+def _sent_audio(out: list[dict[str, Any]]) -> bytes:
+    return b"".join(base64.b64decode(e["audio"]) for e in out if e["type"] == "input_audio_buffer.append")
+
+
+def _of(out: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e for e in out if e["type"] == kind]
+
+
+def _translate(turns: ServerTurns, response_id: str, text: str) -> None:
+    turns.on(ResponseStarted(response_id))
+    turns.on(TextDone(response_id, text))
+    turns.on(ResponseEnded(response_id, "completed", None))
+
+
+def test_times_map_onto_the_input_without_padding_or_closing_silence() -> None:
+    turns, events = _turns()
+    turns.new_connection(1)
+    turns.push(Unsegmented(_pcm(4000, 1)), 0.0)
+    turns.outgoing(0.0)
+    turns.on(SpeechBegan("item_a", 700))
+    turns.on(SpeechEnded("item_a", 3200))
+    turns.on(Committed("item_a"))
+    turns.on(Transcribed("item_a", "Hello there."))
+    assert SpeechStarted("en-US>es-ES", "u1", 1000) in events
+    final = next(e for e in events if isinstance(e, SourceFinal))
+    assert (final.start_ms, final.end_ms, final.text) == (1000, 2700, "Hello there.")
+
+
+def test_responses_come_one_at_a_time_in_order_each_with_its_own_context() -> None:
+    turns, events = _turns()
+    turns.new_connection(1)
+    turns.push(Unsegmented(_pcm(9000, 2)), 0.0)
+    turns.outgoing(0.0)
+    for n, (a, b) in enumerate([(0, 2000), (3000, 5000), (6000, 8000)]):
+        item = f"item_{n}"
+        turns.on(SpeechBegan(item, a))
+        turns.on(SpeechEnded(item, b))
+        turns.on(Committed(item))
+    # the second and third are transcribed before the first: still translated in order
+    turns.on(Transcribed("item_1", "Second."))
+    turns.on(Transcribed("item_2", "Third."))
+    assert not _of(turns.outgoing(0.0), "response.create")
+    turns.on(Transcribed("item_0", "First."))
+    creates = _of(turns.outgoing(0.0), "response.create")
+    assert len(creates) == 1
+    assert creates[0]["response"]["cancel_previous"] is False
+    assert creates[0]["response"]["input_items"] == [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "First."}]}
+    ]
+    assert not _of(turns.outgoing(0.0), "response.create"), "one response in flight at most"
+    _translate(turns, "r1", "Primero.")
+    out = turns.outgoing(0.0)
+    # the finished exchange leaves the conversation, and is the next one's context
+    assert {e["item_id"] for e in _of(out, "conversation.item.delete")} == {"item_0"}
+    (second,) = _of(out, "response.create")
+    texts = [(i["role"], i["content"][0]["text"]) for i in second["response"]["input_items"]]
+    assert texts == [("user", "First."), ("assistant", "Primero."), ("user", "Second.")]
+    _translate(turns, "r2", "Segundo.")
+    _translate_next = _of(turns.outgoing(0.0), "response.create")
+    assert _translate_next[0]["response"]["input_items"][-1]["content"][0]["text"] == "Third."
+    _translate(turns, "r3", "Tercero.")
+    finals = [e.text for e in events if isinstance(e, TranslationFinal)]
+    assert finals == ["Primero.", "Segundo.", "Tercero."]
+
+
+def test_a_new_connection_resends_from_the_oldest_turn_without_a_transcript() -> None:
+    turns, events = _turns()
+    turns.new_connection(1)
+    audio = _pcm(10_000, 3)
+    turns.push(Unsegmented(audio), 0.0)
+    assert _sent_audio(turns.outgoing(0.0)) == audio
+    turns.on(SpeechBegan("item_a", 500))
+    turns.on(SpeechEnded("item_a", 3000))
+    turns.on(Committed("item_a"))
+    turns.on(Transcribed("item_a", "Kept."))
+    turns.on(SpeechBegan("item_b", 4000))  # still speaking when the connection drops
+    turns.new_connection(2)
+    assert UtteranceSkipped("en-US>es-ES", "u2", "heard again on the new connection") in events
+    out = turns.outgoing(0.0)
+    bytes_per_ms = RATE * 2 // 1000
+    assert _sent_audio(out) == audio[4000 * bytes_per_ms :], "resent from where the open turn began"
+    # the transcribed one needs no audio: its response is created from the text
+    (create,) = _of(out, "response.create")
+    assert create["response"]["input_items"][-1]["content"][0]["text"] == "Kept."
+    # the resent turn maps back onto the input timeline
+    turns.on(SpeechBegan("item_c", 0))
+    assert SpeechStarted("en-US>es-ES", "u3", 4300) in events
+
+
+def test_end_of_input_flushes_and_speech_in_the_flush_is_translated() -> None:
+    turns, events = _turns()
+    turns.new_connection(1)
+    turns.push(Unsegmented(_pcm(3000, 4)), 0.0)
+    turns.end_input()
+    out = turns.outgoing(0.0)
+    assert out[-1] == {"type": "input_audio_buffer.commit", "event_id": "flush-1"}
+    assert len(_sent_audio(out)) == (3000 + 800) * RATE * 2 // 1000, "input, then closing silence"
+    assert not turns.finished()
+    turns.on(Committed("item_quiet"))  # never announced by the turn detection
+    turns.on(Transcribed("item_quiet", "Soft words."))
+    _of(turns.outgoing(0.0), "response.create")
+    _translate(turns, "r1", "Palabras suaves.")
+    assert [e.text for e in events if isinstance(e, TranslationFinal)] == ["Palabras suaves."]
+    assert turns.finished()
+
+
+def test_an_empty_flush_ends_the_input_quietly() -> None:
+    turns, events = _turns()
+    turns.new_connection(1)
+    turns.push(Unsegmented(bytes(48_000)), 0.0)
+    turns.end_input()
+    turns.outgoing(0.0)
+    turns.on(Committed("item_silence"))
+    turns.on(Transcribed("item_silence", ""))
+    out = turns.outgoing(0.0)
+    assert [e["item_id"] for e in _of(out, "conversation.item.delete")] == ["item_silence"]
+    assert turns.finished()
+    assert not [e for e in events if isinstance(e, (SpeechStarted, SourceFinal, TranslationFinal))]
+
+
+def test_the_tape_keeps_only_what_a_new_connection_may_need() -> None:
+    turns, _ = _turns()
+    turns.new_connection(1)
+    for _ in range(60):
+        turns.push(Unsegmented(bytes(48_000)), 0.0)  # a minute of silence, all sent
+        turns.outgoing(0.0)
+    assert turns.backlog_ms() <= 2_000
+    assert turns._tape.end - turns._tape.start <= 4 * 48_000

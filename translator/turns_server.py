@@ -1,0 +1,323 @@
+"""Turn taking when the service detects the turns (``server_vad``, ``azure_semantic_vad*``).
+
+The input streams to the service as it comes. The service's turn detection says
+where speech started and stopped, commits each turn by itself and transcribes it.
+The session configuration switches ``create_response`` and ``interrupt_response``
+off (``protocol.turn_detection``): nothing is ever cancelled, and the client creates
+every response itself, one at a time and in utterance order.
+
+Each response carries its own context. Turns keep being committed while a response
+runs, so by the time the next response starts, the conversation can end with
+several untranslated user messages, and a model answers the newest. Every
+``response.create`` therefore gives ``input_items``: the last two exchanges as text,
+then the utterance's transcript. The conversation itself is not needed, and each
+utterance's items are deleted once it is done.
+
+Times: ``audio_start_ms``/``audio_end_ms`` count from the first byte appended on the
+connection, and ``_origin`` maps them onto the input timeline. The start includes the
+prefix padding and the end includes the silence that ended the turn. Both are taken
+off, so subtitles line up with the speech.
+
+End of input: a little silence, then one manual commit. Its answer comes after every
+event about the audio before it, so once it arrives nothing more is to come. The
+answer is the commit of an item the turn detection never announced, or an error if
+the buffer was empty. Whatever speech it holds is an utterance like any other.
+
+New connection: utterances that have a transcript keep it, since their responses
+need only the text. From the oldest utterance without one, the audio is sent again
+(``tape.py``) and its turns are heard anew; the old ones are withdrawn.
+
+Left to the service: a failed transcription is not retried (the audio cannot be
+committed again on its own under the service's turn detection); the utterance is
+reported and skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from translator.arbiter import Arbiter
+from translator.events import Notice, SpeechStarted, TranslatorEvent, UtteranceSkipped
+from translator.ledger import Stage, Utt
+from translator.profile import Direction, TurnDetection
+from translator.protocol import (
+    INPUT_RATE_HZ,
+    Committed,
+    ServerError,
+    SpeechBegan,
+    SpeechEnded,
+    TranscriptionFailed,
+    WireEvent,
+)
+from translator.segmenter import Segment, Unsegmented
+from translator.tape import Tape
+from translator.turns import Turns
+
+_MAX_APPEND_BYTES = 48_000  # 1 s of 24 kHz pcm16 per append event
+_LOOKBACK_MS = 2_000
+"""Speech can be this old before the service reports that it started."""
+_MAX_TAPE_MS = 120_000
+"""Input kept for resending; past it the oldest unheard utterance is dropped."""
+_TAIL_MS = 300
+"""Silence after the end of input, on top of ``silence_duration_ms``."""
+_HISTORY = 2
+"""Exchanges given to each response as context."""
+
+
+class _Flush(enum.Enum):
+    NONE = "none"
+    SENT = "sent"
+    DONE = "done"
+
+
+def _message(role: str, text: str) -> dict[str, Any]:
+    part = "input_text" if role == "user" else "text"
+    return {"type": "message", "role": role, "content": [{"type": part, "text": text}]}
+
+
+class ServerTurns(Turns):
+    def __init__(
+        self,
+        direction: Direction,
+        emit: Callable[[TranslatorEvent], None],
+        arbiter: Arbiter,
+        turn_detection: TurnDetection,
+        *,
+        id_prefix: str = "u",
+    ) -> None:
+        super().__init__(direction, emit, arbiter)
+        self._tape = Tape(INPUT_RATE_HZ)
+        self._padding_ms = turn_detection.prefix_padding_ms
+        self._silence_ms = turn_detection.silence_duration_ms
+        self._id_prefix = id_prefix
+        self._count = 0
+        self._sent = 0
+        """Tape offset up to which this connection has the audio."""
+        self._origin = 0
+        """Tape offset of the connection's audio clock zero."""
+        self._boundary_ms = 0
+        """Every turn before this input time is known."""
+        self._flush = _Flush.NONE
+        self._wall = (0, time.monotonic())  # (input ms, monotonic s) of the newest audio
+        self._history: deque[tuple[str, str]] = deque(maxlen=_HISTORY)
+        self._hidden: set[str] = set()  # utterances nobody was told had started
+
+    # -- the input side -----------------------------------------------------------------
+
+    def push(self, item: Segment | Unsegmented, wall_s: float) -> None:
+        if not isinstance(item, Unsegmented):
+            raise TypeError("the service detects this session's turns: push raw audio")
+        self._tape.append(item.pcm)
+        self._wall = (self._tape.end_ms, wall_s)
+        self._bound()
+
+    def _bound(self) -> None:
+        """Keep the tape from the resume point on, and at most ``_MAX_TAPE_MS``."""
+        limit_ms = self._tape.end_ms - _MAX_TAPE_MS
+        for u in self.ledger.live():
+            if u.transcript is None and self._heard_from(u) < limit_ms:
+                dropped_ms = (u.end_ms or self._tape.end_ms) - u.start_ms
+                self._log.warning("audio_dropped", utterance=u.id, dropped_ms=dropped_ms)
+                self._emit(Notice(self.key, "audio_dropped", f"dropped {dropped_ms} ms of unheard audio"))
+                self._emit(UtteranceSkipped(self.key, u.id, "dropped: the backlog was full"))
+                self._drop_items(u)
+                u.stage = Stage.SKIPPED
+                self.ledger.dropped_ms += dropped_ms
+                self.ledger.dropped_utterances += 1
+        keep_ms = max(min(self._resume_ms(), self._tape.ms(self._sent)), limit_ms)
+        self._tape.trim(self._tape.offset(keep_ms))
+
+    def _heard_from(self, u: Utt) -> int:
+        return u.heard_from_ms if u.heard_from_ms is not None else u.start_ms
+
+    def _resume_ms(self) -> int:
+        """Where a new connection starts: the oldest utterance without a transcript, or
+        a short look-back (but never into a known turn)."""
+        for u in self.ledger.utts.values():
+            if not u.terminal and u.transcript is None:
+                return max(self._heard_from(u), self._tape.start_ms)
+        return max(self._boundary_ms, self._tape.end_ms - _LOOKBACK_MS, self._tape.start_ms)
+
+    def _wall_at(self, ms: int) -> float:
+        newest_ms, wall = self._wall
+        return wall - (newest_ms - ms) / 1000.0
+
+    def new_connection(self, number: int) -> None:
+        super().new_connection(number)
+        resume_ms = self._resume_ms()
+        heard_again = False
+        for u in list(self.ledger.utts.values()):
+            if u.terminal:
+                continue
+            heard_again = heard_again or u.transcript is None
+            if heard_again:
+                # its turn is heard again from the resent audio, under a new id
+                del self.ledger.utts[u.id]
+                self._hidden.discard(u.id)
+                self._emit(UtteranceSkipped(self.key, u.id, "heard again on the new connection"))
+            else:
+                self._reset_response(u)
+                u.item_id = None
+        self._sent = self._origin = self._tape.offset(resume_ms)
+        self._flush = _Flush.NONE
+
+    def backlog_ms(self) -> int:
+        live = self.ledger.live()
+        since = live[0].start_ms if live else self._resume_ms()
+        return max(0, self._tape.end_ms - since)
+
+    # -- state ----------------------------------------------------------------------------
+
+    def finished(self) -> bool:
+        return self.input_done and self._flush is _Flush.DONE and not self.ledger.live()
+
+    def waiting_for_service(self) -> bool:
+        return self._flush is _Flush.SENT or any(
+            u.stage in (Stage.CLOSED, Stage.COMMITTED, Stage.RESPONDING) for u in self.ledger.utts.values()
+        )
+
+    def quiet(self) -> bool:
+        return not self.ledger.live() and not self._outbox and self._flush is not _Flush.SENT
+
+    # -- what to send ---------------------------------------------------------------------
+
+    def outgoing(self, now_s: float) -> list[dict[str, Any]]:
+        out = self._outbox[:]
+        self._outbox.clear()
+        out.extend(self._appends())
+        if self.input_done and self._flush is _Flush.NONE:
+            # Silence lets the turn detection close the last turn as it would live.
+            silence = bytes((self._silence_ms + _TAIL_MS) * INPUT_RATE_HZ // 1000 * 2)
+            out.extend(
+                _append(silence[i : i + _MAX_APPEND_BYTES]) for i in range(0, len(silence), _MAX_APPEND_BYTES)
+            )
+            out.append({"type": "input_audio_buffer.commit", "event_id": f"flush-{self._connection}"})
+            self._flush = _Flush.SENT
+        due = self._response_due(now_s)
+        if due is not None:
+            items = []
+            for said, done in self._history:
+                items += [_message("user", said), _message("assistant", done)]
+            items.append(_message("user", due.transcript or ""))
+            out.append(
+                {
+                    "type": "response.create",
+                    "event_id": f"resp-{due.id}-{due.response_attempts}",
+                    "response": {"input_items": items, "cancel_previous": False},
+                }
+            )
+        self.ledger.forget_finished()
+        return out
+
+    def _appends(self) -> list[dict[str, Any]]:
+        if self._sent < self._tape.start:
+            # Trimmed before this connection had it (the backlog was full): the service's
+            # clock skips it, and so does the mapping onto the input timeline.
+            self._origin += self._tape.start - self._sent
+            self._sent = self._tape.start
+        out: list[dict[str, Any]] = []
+        while self._sent < self._tape.end:
+            piece = self._tape.read(self._sent, _MAX_APPEND_BYTES)
+            out.append(_append(piece))
+            self._sent += len(piece)
+        return out
+
+    # -- what the service said --------------------------------------------------------------
+
+    def _on_input(self, wire: WireEvent) -> None:
+        match wire:
+            case SpeechBegan(item_id=item, audio_ms=audio_ms):
+                self._began(item, self._tape.ms(self._origin) + audio_ms)
+            case SpeechEnded(item_id=item, audio_ms=audio_ms):
+                self._ended_at(item, self._tape.ms(self._origin) + audio_ms)
+            case Committed(item_id=item):
+                self._committed(item)
+            case TranscriptionFailed(item_id=item, message=message):
+                u = self.ledger.by_item(item)
+                if u is None or u.terminal:
+                    return
+                if u.id not in self._hidden:
+                    self._log.error("transcription_failed", utterance=u.id, reason=message)
+                    self._emit(
+                        Notice(self.key, "error", f"utterance {u.id} could not be transcribed: {message}")
+                    )
+                self._drop_items(u)
+                self._end(u, Stage.SKIPPED, "transcription failed")
+            case _:
+                pass
+
+    def _new_utterance(self, item: str, heard_from_ms: int, start_ms: int) -> Utt:
+        self._count += 1
+        u = self.ledger.open(f"{self._id_prefix}{self._count}", start_ms, self._wall_at(start_ms))
+        u.item_id = item
+        u.heard_from_ms = heard_from_ms
+        return u
+
+    def _began(self, item: str, heard_from_ms: int) -> None:
+        start_ms = heard_from_ms + self._padding_ms
+        u = self._new_utterance(item, heard_from_ms, start_ms)
+        kept = [v for v in self.ledger.live() if v.transcript is not None and v.end_ms is not None]
+        if any(v.start_ms - self._padding_ms <= start_ms <= (v.end_ms or 0) for v in kept):
+            # Resent audio of a turn whose transcript survived the reconnect.
+            u.translate = False
+            self._hidden.add(u.id)
+            return
+        self._emit(SpeechStarted(self.key, u.id, start_ms))
+
+    def _ended_at(self, item: str, end_ms: int) -> None:
+        u = self.ledger.by_item(item)
+        if u is None or u.stage is not Stage.OPEN:
+            return
+        self._close(u, end_ms - self._silence_ms, end_ms)
+
+    def _close(self, u: Utt, speech_end_ms: int, turn_end_ms: int) -> None:
+        u.end_ms = max(u.start_ms, speech_end_ms)
+        u.closed_wall_s = self._wall_at(u.end_ms)
+        u.stage = Stage.CLOSED
+        self._boundary_ms = max(self._boundary_ms, turn_end_ms)
+
+    def _committed(self, item: str) -> None:
+        u = self.ledger.by_item(item)
+        if u is None:
+            u = self._unannounced(item)
+        if u.stage is Stage.OPEN:
+            end_ms = self._tape.ms(self._sent)
+            self._close(u, end_ms, end_ms)
+        if u.stage is Stage.CLOSED:
+            u.stage = Stage.COMMITTED
+
+    def _unannounced(self, item: str) -> Utt:
+        """A commit of an item the turn detection never announced: the answer to our
+        flush at the end of input (or a commit of the service's own)."""
+        if self._flush is _Flush.SENT:
+            self._flush = _Flush.DONE
+        speaking = next((u for u in self.ledger.live() if u.stage is Stage.OPEN), None)
+        if speaking is not None:
+            speaking.item_id = item
+            return speaking
+        u = self._new_utterance(item, self._boundary_ms, self._boundary_ms)
+        self._hidden.add(u.id)
+        return u
+
+    def _answers_own_event(self, client_event_id: str, err: ServerError) -> bool:
+        if client_event_id.startswith("flush-") and self._flush is _Flush.SENT:
+            self._flush = _Flush.DONE  # nothing was left in the buffer
+            return True
+        return False
+
+    def _retire(self, u: Utt) -> None:
+        said = (u.transcript or "").strip()
+        done = (u.text_done if u.text_done is not None else "".join(u.text_parts)).strip()
+        if said and done:
+            self._history.append((said, done))
+        self._drop_items(u)
+        self._hidden.discard(u.id)
+
+
+def _append(pcm: bytes) -> dict[str, Any]:
+    return {"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode("ascii")}
