@@ -4,8 +4,17 @@ In a paired profile (en→es and es→en on one microphone) every session hears 
 utterance; exactly one must translate it, the one whose source language was spoken.
 Each session reports its transcript; the arbiter decides from the transcripts,
 using the local language identifier restricted to the input's source languages,
-as soon as one transcript is conclusive, or when all have reported (or a short
-timeout has passed) with the best evidence there is.
+as soon as one transcript is conclusive, or when every language has reported (or a
+short timeout has passed) with the best evidence there is.
+
+Which reports are the same utterance:
+
+* client turns: every session has the same utterances, with the same ids;
+* service turns: each session's turn detection cuts its own turns, with its own ids.
+  Reports whose spans on the input timeline overlap (by at least half of the shorter)
+  form one group, and one decision holds for all of them, so turns cut a little
+  differently by two sessions are still translated once. A report that overlaps an
+  already decided group takes that decision.
 
 With a single source language (one way, one to many) there is nothing to decide:
 every direction translates every non-empty utterance.
@@ -14,6 +23,7 @@ every direction translates every non-empty utterance.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,55 +36,105 @@ log = structlog.get_logger(__name__)
 Decide = Callable[[str, bool, str], None]
 """``decide(utterance, translate, source_text)`` on a session."""
 
+Span = tuple[int, int]
+"""Start and end of an utterance on the input timeline (ms)."""
+
 _CONCLUSIVE = 0.7
+_KEEP_DECIDED = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    session: str
+    utterance: str
+    transcript: str
+    span: Span | None
 
 
 @dataclass
-class _Pending:
-    reports: dict[str, str] = field(default_factory=dict)  # source language -> transcript
+class _Group:
+    reports: list[_Report] = field(default_factory=list)
     timer: asyncio.TimerHandle | None = None
+    decided: bool = False
+    language: str | None = None
+
+    def same_utterance(self, report: _Report, source_of: dict[str, str]) -> bool:
+        if report.span is None:
+            return any(r.span is None and r.utterance == report.utterance for r in self.reports)
+        return any(
+            r.span is not None
+            and source_of[r.session] != source_of[report.session]
+            and _overlap(r.span, report.span)
+            for r in self.reports
+        )
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    shared = min(a[1], b[1]) - max(a[0], b[0])
+    shorter = min(a[1] - a[0], b[1] - b[0])
+    return shared > 0 and shared * 2 >= max(shorter, 1)
 
 
 class Arbiter:
     def __init__(self, timeout_s: float = 2.5) -> None:
-        self._sessions: dict[str, list[Decide]] = {}
-        self._pending: dict[str, _Pending] = {}
-        self._decided: dict[str, str | None] = {}
+        self._decides: dict[str, Decide] = {}
+        self._source_of: dict[str, str] = {}
+        self._pending: list[_Group] = []
+        self._decided: deque[_Group] = deque(maxlen=_KEEP_DECIDED)
         self._timeout_s = timeout_s
         self._last_language: str | None = None
 
-    def register(self, source_language: str, decide: Decide) -> None:
-        self._sessions.setdefault(source_language, []).append(decide)
+    def register(self, session: str, source_language: str, decide: Decide) -> None:
+        self._decides[session] = decide
+        self._source_of[session] = source_language
 
     @property
     def languages(self) -> list[str]:
-        return list(self._sessions)
+        return list(dict.fromkeys(self._source_of.values()))
 
     def report(
-        self, utterance: str, source_language: str, transcript: str, locale: str | None = None
+        self,
+        session: str,
+        utterance: str,
+        transcript: str,
+        locale: str | None = None,
+        span: Span | None = None,
     ) -> None:
-        """A session's transcript of ``utterance``; ``locale`` is the service's detected language."""
-        if utterance in self._decided:
-            self._deliver(utterance, self._decided[utterance], transcript, only=source_language)
+        """A session's transcript of ``utterance``; ``locale`` is the service's detected
+        language; ``span`` is given when sessions cut their turns each on their own."""
+        if len(self.languages) == 1:
+            self._decides[session](utterance, bool(transcript.strip()), transcript)
             return
-        if len(self._sessions) == 1:
-            for decide in self._sessions[source_language]:
-                decide(utterance, bool(transcript.strip()), transcript)
+        report = _Report(session, utterance, transcript, span)
+        decided = next((g for g in self._decided if g.same_utterance(report, self._source_of)), None)
+        if decided is not None:
+            decided.reports.append(report)
+            self._deliver(decided, [report])
             return
-        pending = self._pending.setdefault(utterance, _Pending())
-        pending.reports[source_language] = transcript
+        matching = [g for g in self._pending if g.same_utterance(report, self._source_of)]
+        if matching:
+            group = matching[0]
+            for other in matching[1:]:  # one turn here spans several turns there: one utterance
+                if other.timer is not None:
+                    other.timer.cancel()
+                group.reports += other.reports
+                self._pending.remove(other)
+        else:
+            group = _Group()
+            self._pending.append(group)
+        group.reports.append(report)
         detected = self._candidate(locale) if transcript.strip() else None
         if detected is not None:
-            self._settle(utterance, detected, "transcription_locale")
+            self._settle(group, detected, "transcription_locale")
             return
         guess = identify(transcript, self.languages) if transcript.strip() else Guess(None, 0.0)
         if guess.language is not None and guess.confidence >= _CONCLUSIVE:
-            self._settle(utterance, guess.language, "conclusive")
-        elif len(pending.reports) == len(self._sessions):
-            self._settle(utterance, self._best(pending), "all_reported")
-        elif pending.timer is None:
+            self._settle(group, guess.language, "conclusive")
+        elif {self._source_of[r.session] for r in group.reports} >= set(self.languages):
+            self._settle(group, self._best(group), "all_reported")
+        elif group.timer is None:
             loop = asyncio.get_running_loop()
-            pending.timer = loop.call_later(self._timeout_s, self._on_timeout, utterance)
+            group.timer = loop.call_later(self._timeout_s, self._on_timeout, group)
 
     def _candidate(self, locale: str | None) -> str | None:
         """The pair language the service's detected locale names (en-US, or just en)."""
@@ -87,13 +147,12 @@ class Arbiter:
         matches = [t for t in self.languages if t.split("-")[0].lower() == primary]
         return matches[0] if len(matches) == 1 else None
 
-    def _on_timeout(self, utterance: str) -> None:
-        pending = self._pending.get(utterance)
-        if pending is not None and utterance not in self._decided:
-            self._settle(utterance, self._best(pending), "timeout")
+    def _on_timeout(self, group: _Group) -> None:
+        if not group.decided:
+            self._settle(group, self._best(group), "timeout")
 
-    def _best(self, pending: _Pending) -> str | None:
-        texts = [t for t in pending.reports.values() if t.strip()]
+    def _best(self, group: _Group) -> str | None:
+        texts = [r.transcript for r in group.reports if r.transcript.strip()]
         if not texts:
             return None
         guesses = [identify(t, self.languages) for t in texts]
@@ -104,25 +163,33 @@ class Arbiter:
         # most likely goes on in the language of the previous utterance.
         if self._last_language is not None:
             return self._last_language
-        return max(pending.reports.items(), key=lambda kv: len(kv[1]))[0]
+        longest = max(group.reports, key=lambda r: len(r.transcript))
+        return self._source_of[longest.session]
 
-    def _settle(self, utterance: str, language: str | None, why: str) -> None:
-        pending = self._pending.pop(utterance, _Pending())
-        if pending.timer is not None:
-            pending.timer.cancel()
-        self._decided[utterance] = language
+    def _settle(self, group: _Group, language: str | None, why: str) -> None:
+        if group.timer is not None:
+            group.timer.cancel()
+        group.decided, group.language = True, language
+        self._pending.remove(group)
+        self._decided.append(group)
         if language is not None:
             self._last_language = language
-        log.debug("utterance_language", utterance=utterance, language=language, why=why)
-        text = pending.reports.get(language or "", "") or next(iter(pending.reports.values()), "")
-        self._deliver(utterance, language, text)
-        if len(self._decided) > 256:  # keep memory flat over hours
-            for key in list(self._decided)[:128]:
-                del self._decided[key]
+        first = group.reports[0]
+        log.debug("utterance_language", utterance=first.utterance, language=language, why=why)
+        if first.span is None:
+            # Client turns: every session has this utterance under the same id; the ones that
+            # have not reported yet learn now, and need not send it for nothing.
+            text = next(
+                (r.transcript for r in group.reports if self._source_of[r.session] == language),
+                first.transcript,
+            )
+            reported = {r.session for r in group.reports}
+            others = [_Report(s, first.utterance, text, None) for s in self._decides if s not in reported]
+            self._deliver(group, group.reports + others)
+        else:
+            self._deliver(group, group.reports)
 
-    def _deliver(self, utterance: str, language: str | None, text: str, only: str | None = None) -> None:
-        for source, decides in self._sessions.items():
-            if only is not None and source != only:
-                continue
-            for decide in decides:
-                decide(utterance, source == language and bool(text.strip()), text)
+    def _deliver(self, group: _Group, reports: list[_Report]) -> None:
+        for r in reports:
+            translate = self._source_of[r.session] == group.language and bool(r.transcript.strip())
+            self._decides[r.session](r.utterance, translate, r.transcript)

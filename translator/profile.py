@@ -280,23 +280,6 @@ class Profile(_Model):
                 raise ValueError(f"direction {k} is listed twice")
         return self
 
-    @model_validator(mode="after")
-    def _service_turns_need_one_language(self) -> Profile:
-        if not self.turn_detection.by_service:
-            return self
-        for d in self.directions:
-            others = [
-                o for o in self.directions if self.input_of(o) == self.input_of(d) and o.source != d.source
-            ]
-            if others:
-                raise _FieldProblem(
-                    ("turn_detection", "type"),
-                    f"'{self.turn_detection.type}' needs one source language per input, "
-                    f"but {d.source} and {others[0].source} share the input '{self.input_of(d)}'; "
-                    "use type: client for a shared paired input, or give each direction its own input",
-                )
-        return self
-
     def input_of(self, direction: Direction) -> str:
         return direction.input or self.input
 

@@ -97,7 +97,7 @@ class Session:
         self._connected_at = 0.0
         self._last_event = time.monotonic()
         self._log = log.bind(direction=self.key)
-        arbiter.register(direction.source, self.decide)
+        arbiter.register(self.key, direction.source, self.decide)
 
     @property
     def ledger(self) -> Ledger:

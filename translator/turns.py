@@ -115,6 +115,11 @@ class Turns:
     def _retire(self, u: Utt) -> None:
         """``u`` was translated: its items may leave the conversation."""
 
+    def _span(self, u: Utt) -> tuple[int, int] | None:
+        """Where ``u`` lies on the input, for the arbiter to match sessions' turns by time
+        (None: every session has the same utterances, matched by id)."""
+        return None
+
     def end_input(self) -> None:
         self.input_done = True
 
@@ -201,7 +206,7 @@ class Turns:
                 u.stage = Stage.TRANSCRIBED
                 if u.translate is None:
                     u.transcript = text
-                    self._arbiter.report(u.id, self.direction.source, text, locale)
+                    self._arbiter.report(self.key, u.id, text, locale, self._span(u))
                 elif u.translate is False:
                     self._drop_items(u)
                     self._end(u, Stage.SKIPPED)

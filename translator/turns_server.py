@@ -310,6 +310,9 @@ class ServerTurns(Turns):
             return True
         return False
 
+    def _span(self, u: Utt) -> tuple[int, int] | None:
+        return (u.start_ms, u.end_ms if u.end_ms is not None else u.start_ms)
+
     def _retire(self, u: Utt) -> None:
         said = (u.transcript or "").strip()
         done = (u.text_done if u.text_done is not None else "".join(u.text_parts)).strip()

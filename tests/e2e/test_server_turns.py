@@ -29,6 +29,16 @@ turn_detection:
   silence_duration_ms: 500
 """
 
+PAIR = """
+name: service turns, a pair on one input
+input: {input}
+directions:
+  - {{source: en-US, target: es-ES}}
+  - {{source: es-ES, target: en-US}}
+turn_detection:
+  type: {kind}
+"""
+
 MANY = """
 name: service turns, one to many
 input: {input}
@@ -120,6 +130,33 @@ async def test_one_to_many_with_the_service_detecting_turns(
         assert (out / f"{target}.srt").read_text("utf-8").count(" --> ") == len(scenario["utterances"])
         assert (out / f"speech-{target}.wav").stat().st_size > 48_000
     _assert_driven_by_the_client(emulator, kind)
+
+
+@pytest.mark.parametrize(("kind", "fast"), [("server_vad", False), ("azure_semantic_vad", True)])
+async def test_a_pair_on_one_input_translates_each_utterance_once_in_its_direction(
+    tmp_path: Path, sample_scenario: dict[str, Any], kind: str, fast: bool
+) -> None:
+    """Both sessions hear everything and cut their own turns; the arbiter matches the
+    turns by time, so exactly one direction translates each utterance."""
+    result, out, emulator = await _run(
+        tmp_path,
+        PAIR.format(input=SAMPLES / "en-es-sample.wav", kind=kind),
+        SAMPLES / "en-es-sample.yaml",
+        fast=fast,
+        subtitles=("all.jsonl", "all.srt"),
+    )
+    lines = read_jsonl(out / "all.jsonl")
+    spoken = sample_scenario["utterances"]
+    got = sorted((x for x in lines if x["kind"] == "translation"), key=lambda x: x["start_ms"])
+    assert [g["text"] for g in got] == [next(iter(u["translations"].values())) for u in spoken]
+    for g, u in zip(got, spoken, strict=True):
+        assert g["source_language"] == u["language"]
+        assert abs(g["start_ms"] - u["start_ms"]) <= 500 and abs(g["end_ms"] - u["end_ms"]) <= 500
+    assert (out / "all.srt").read_text("utf-8").count(" --> ") == len(spoken)
+    _assert_driven_by_the_client(emulator, kind)
+    for record in emulator.records:  # each session asked for the detected language
+        update = record.of_type("session.update")[0]["session"]
+        assert update["input_audio_transcription"]["language"] == "en-US,es-ES"
 
 
 FAULTS: dict[str, tuple[Callable[[FaultPlan], None], bool]] = {

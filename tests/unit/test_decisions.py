@@ -48,13 +48,13 @@ async def test_arbiter_gives_each_utterance_to_exactly_one_direction() -> None:
     arbiter = Arbiter(timeout_s=0.05)
     calls: list[tuple[str, str, bool]] = []
     for lang in ("en-US", "es-ES"):
-        arbiter.register(lang, lambda u, t, s, lang=lang: calls.append((lang, u, t)))
-    arbiter.report("u1", "en-US", "¿Dónde está la estación?")
+        arbiter.register(lang, lang, lambda u, t, s, lang=lang: calls.append((lang, u, t)))
+    arbiter.report("en-US", "u1", "¿Dónde está la estación?")
     assert sorted(calls) == [("en-US", "u1", False), ("es-ES", "u1", True)]
-    arbiter.report("u1", "es-ES", "¿Dónde está la estación?")  # late report: same answer, once more for es
+    arbiter.report("es-ES", "u1", "¿Dónde está la estación?")  # late report: same answer, once more for es
     assert calls[-1] == ("es-ES", "u1", True)
     calls.clear()
-    arbiter.report("u2", "en-US", "OK")  # inconclusive: waits for the other or the timeout
+    arbiter.report("en-US", "u2", "OK")  # inconclusive: waits for the other or the timeout
     assert calls == []
     await asyncio.sleep(0.1)
     assert sum(t for _, _, t in calls) == 1
@@ -64,21 +64,43 @@ async def test_arbiter_trusts_the_locale_the_service_detected() -> None:
     arbiter = Arbiter(timeout_s=10)
     calls: list[tuple[str, bool]] = []
     for lang in ("en-US", "es-ES"):
-        arbiter.register(lang, lambda u, t, s, lang=lang: calls.append((lang, t)))
-    arbiter.report("u1", "en-US", "Hotel Madrid", locale="es-ES")  # the text alone says nothing
+        arbiter.register(lang, lang, lambda u, t, s, lang=lang: calls.append((lang, t)))
+    arbiter.report("en-US", "u1", "Hotel Madrid", locale="es-ES")  # the text alone says nothing
     assert sorted(calls) == [("en-US", False), ("es-ES", True)]
     calls.clear()
-    arbiter.report("u2", "es-ES", "Hotel Madrid", locale="en")  # primary subtag only
+    arbiter.report("es-ES", "u2", "Hotel Madrid", locale="en")  # primary subtag only
     assert sorted(calls) == [("en-US", True), ("es-ES", False)]
 
 
 async def test_arbiter_with_one_language_translates_every_non_empty_utterance() -> None:
     arbiter = Arbiter()
     calls: list[bool] = []
-    arbiter.register("en-US", lambda u, t, s: calls.append(t))
-    arbiter.report("u1", "en-US", "hello")
-    arbiter.report("u2", "en-US", "   ")
+    arbiter.register("en-US>es-ES", "en-US", lambda u, t, s: calls.append(t))
+    arbiter.report("en-US>es-ES", "u1", "hello")
+    arbiter.report("en-US>es-ES", "u2", "   ")
     assert calls == [True, False]
+
+
+async def test_arbiter_matches_turns_cut_by_each_session_by_time() -> None:
+    """Service turns: each session has its own ids and may cut a little differently;
+    overlapping turns are one utterance and get one decision."""
+    arbiter = Arbiter(timeout_s=10)
+    calls: list[tuple[str, str, bool]] = []
+    for key, lang in (("en>es", "en-US"), ("es>en", "es-ES")):
+        arbiter.register(key, lang, lambda u, t, s, key=key: calls.append((key, u, t)))
+    arbiter.report("en>es", "u1", "Where is the station?", span=(0, 2000))  # conclusive
+    assert calls == [("en>es", "u1", True)]
+    arbiter.report("es>en", "u1", "Where is the station?", span=(40, 1980))
+    assert calls[-1] == ("es>en", "u1", False)
+    # the Spanish session cut the next sentence in two, neither half conclusive alone
+    arbiter.report("es>en", "u2", "OK", span=(3000, 4200))
+    arbiter.report("es>en", "u3", "Madrid", span=(4700, 5600))
+    assert len(calls) == 2
+    # the English session's one turn spans both: one utterance, one decision for all three
+    arbiter.report("en>es", "u2", "OK Madrid", span=(3000, 5600), locale="es-ES")
+    assert sorted(calls[2:]) == [("en>es", "u2", False), ("es>en", "u2", True), ("es>en", "u3", True)]
+    arbiter.report("es>en", "u4", "Madrid", span=(4700, 5600))  # overlaps a decided group
+    assert calls[-1] == ("es>en", "u4", True)
 
 
 def test_backoff_grows_jittered_and_capped() -> None:

@@ -34,7 +34,6 @@ EXPECTED = {
         "turn_detection.remove_filler_words",
         "applies to the azure_semantic_vad types only",
     ),
-    "server-turns.yaml": ("5", "turn_detection.type", "needs one source language per input"),
     "duplicate-direction.yaml": ("1", "", "direction en-US>es-ES is listed twice"),
     "list-at-top.yaml": ("1", "", "a profile is a YAML mapping"),
     "azure-voice-no-name.yaml": ("4", "directions[0].voice.name", "required field is missing"),

@@ -44,7 +44,7 @@ def _turns() -> tuple[ServerTurns, list[TranslatorEvent]]:
         arbiter,
         TurnDetection(type="server_vad", prefix_padding_ms=300, silence_duration_ms=500),
     )
-    arbiter.register("en-US", turns.decide)
+    arbiter.register(turns.key, "en-US", turns.decide)
     return turns, events
 
 
