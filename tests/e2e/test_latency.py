@@ -22,8 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ROOT, read_jsonl
-from tests.e2e.test_faults import _run_cli_async
+from tests.e2e.conftest import ROOT, read_jsonl, run_cli_async
 from translator.emulator import Emulator, EmulatorOptions, load_scenario
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -50,7 +49,7 @@ async def test_continuous_speech_is_cut_within_bound_and_says_every_word_once(
     stats = tmp_path / "stats.json"
     options = EmulatorOptions(scenario=load_scenario(scenario_path), model_delay_ms=0)
     async with Emulator(options) as emulator:
-        result = await _run_cli_async(
+        result = await run_cli_async(
             "run",
             str(profile),
             "--endpoint",
