@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from translator.errors import ProfileError
+from translator.profile_errors import FieldProblem, describe
 from translator.yamlpos import format_path, line_of, load_with_lines
 
 BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
@@ -42,14 +43,6 @@ DEFAULT_AZURE_VOICES = {
 }
 
 _FORBIDDEN_SECRETS = {"key", "api_key", "api-key", "apikey", "token", "password", "secret"}
-
-
-class _FieldProblem(ValueError):
-    """A whole-profile check that is about one field: errors point at ``path``."""
-
-    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 class _Model(BaseModel):
@@ -135,12 +128,12 @@ class TurnDetection(_Model):
         if self.type in ("client", "server_vad"):
             semantic = [k for k in ("remove_filler_words", "languages") if k in self.model_fields_set]
             if semantic:
-                raise _FieldProblem(
+                raise FieldProblem(
                     ("turn_detection", semantic[0]),
                     f"applies to the azure_semantic_vad types only, not '{self.type}'",
                 )
         if self.type == "client" and self.end_of_utterance is not None:
-            raise _FieldProblem(
+            raise FieldProblem(
                 ("turn_detection", "end_of_utterance"),
                 "needs the service's turn detection (type server_vad or azure_semantic_vad*)",
             )
@@ -313,7 +306,7 @@ def parse_profile(text: str, filename: str = "<profile>") -> Profile:
     try:
         return Profile.model_validate(data)
     except ValidationError as e:
-        raise ProfileError(_describe(e, filename, lines)) from None
+        raise ProfileError(describe(e, filename, lines, Profile)) from None
 
 
 def _refuse_secrets(
@@ -331,94 +324,6 @@ def _refuse_secrets(
     elif isinstance(data, list):
         for i, v in enumerate(data):
             _refuse_secrets(v, filename, lines, (*path, i))
-
-
-_TYPE_MISMATCH = {"string_type", "dict_type", "model_type", "model_attributes_type", "literal_error"}
-
-
-def _describe(error: ValidationError, filename: str, lines: dict[Any, int]) -> str:
-    problems = [(_problem_path(e), e) for e in error.errors()]
-    # A container also complains when one of its items failed; the item's error says more.
-    problems = [
-        (p, e) for p, e in problems if not any(len(q) > len(p) and q[: len(p)] == p for q, _ in problems)
-    ] or problems
-    # A union reports one error per branch; the branch that matched the input's shape
-    # (the deepest error that is not a plain type mismatch) is the one worth showing.
-    first_path = problems[0][0]
-    same_field = [pe for pe in problems if pe[0][: len(first_path)] == first_path]
-    path, first = max(same_field, key=lambda pe: (pe[1]["type"] not in _TYPE_MISMATCH, len(pe[0])))
-    where = line_of(lines, path)
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        parent = _model_at(path[:-1])
-        allowed = ", ".join(parent.model_fields) if parent else ""
-        message = f"unknown field '{path[-1]}'" + (f"; allowed: {allowed}" if allowed else "")
-    elif first["type"] == "missing":
-        message = "required field is missing"
-    others = {p for p, _ in problems if p[: len(first_path)] != first_path}
-    suffix = f" (and {len(others)} more problem{'s' if len(others) > 1 else ''})" if others else ""
-    location = f"{filename}:{where}" if where else filename
-    return f"{location}: {format_path(path)}: {message}{suffix}"
-
-
-def _problem_path(error: Any) -> tuple[str | int, ...]:
-    cause = (error.get("ctx") or {}).get("error")
-    if isinstance(cause, _FieldProblem):
-        return cause.path
-    return _field_path(error["loc"], error["type"])
-
-
-def _field_path(loc: tuple[int | str, ...], kind: str) -> tuple[str | int, ...]:
-    # Drop pydantic's union-branch labels such as "str" or "AzureVoice" or "function-after[...]".
-    known = set(_all_field_names())
-    out: list[str | int] = []
-    for i, part in enumerate(loc):
-        last_unknown_key = kind == "extra_forbidden" and i == len(loc) - 1
-        if isinstance(part, int) or part in known or last_unknown_key:
-            out.append(part)
-    return tuple(out)
-
-
-def _all_field_names() -> set[str]:
-    """Every field name of the profile's models, found by walking them from ``Profile``."""
-    names: set[str] = set()
-    todo: list[type[BaseModel]] = [Profile]
-    seen: set[type[BaseModel]] = set()
-    while todo:
-        model = todo.pop()
-        if model in seen:
-            continue
-        seen.add(model)
-        for name, field in model.model_fields.items():
-            names.add(name)
-            inner = _model_of(field.annotation)
-            if inner is not None:
-                todo.append(inner)
-    return names
-
-
-def _model_at(path: tuple[str | int, ...]) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = Profile
-    for part in path:
-        if model is None:
-            return None
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        model = _model_of(field.annotation)
-    return model
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def json_schema() -> dict[str, Any]:

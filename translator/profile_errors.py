@@ -1,0 +1,107 @@
+"""Pydantic validation errors of a profile → one line naming the file, the line, the
+field path and what is allowed (``describe``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from translator.yamlpos import format_path, line_of
+
+
+class FieldProblem(ValueError):
+    """A model check about one field: the error points at ``path`` (from the profile's root)."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+_TYPE_MISMATCH = {"string_type", "dict_type", "model_type", "model_attributes_type", "literal_error"}
+
+
+def describe(error: ValidationError, filename: str, lines: dict[Any, int], root: type[BaseModel]) -> str:
+    """One line: file, line, field path and what is allowed, for the most telling problem."""
+    known = _all_field_names(root)
+    problems = [(_problem_path(e, known), e) for e in error.errors()]
+    # A container also complains when one of its items failed; the item's error says more.
+    problems = [
+        (p, e) for p, e in problems if not any(len(q) > len(p) and q[: len(p)] == p for q, _ in problems)
+    ] or problems
+    # A union reports one error per branch; the branch that matched the input's shape
+    # (the deepest error that is not a plain type mismatch) is the one worth showing.
+    first_path = problems[0][0]
+    same_field = [pe for pe in problems if pe[0][: len(first_path)] == first_path]
+    path, first = max(same_field, key=lambda pe: (pe[1]["type"] not in _TYPE_MISMATCH, len(pe[0])))
+    where = line_of(lines, path)
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        parent = _model_at(root, path[:-1])
+        allowed = ", ".join(parent.model_fields) if parent else ""
+        message = f"unknown field '{path[-1]}'" + (f"; allowed: {allowed}" if allowed else "")
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    others = {p for p, _ in problems if p[: len(first_path)] != first_path}
+    suffix = f" (and {len(others)} more problem{'s' if len(others) > 1 else ''})" if others else ""
+    location = f"{filename}:{where}" if where else filename
+    return f"{location}: {format_path(path)}: {message}{suffix}"
+
+
+def _problem_path(error: Any, known: set[str]) -> tuple[str | int, ...]:
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldProblem):
+        return cause.path
+    return _field_path(error["loc"], error["type"], known)
+
+
+def _field_path(loc: tuple[int | str, ...], kind: str, known: set[str]) -> tuple[str | int, ...]:
+    # Drop pydantic's union-branch labels such as "str" or "AzureVoice" or "function-after[...]".
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        last_unknown_key = kind == "extra_forbidden" and i == len(loc) - 1
+        if isinstance(part, int) or part in known or last_unknown_key:
+            out.append(part)
+    return tuple(out)
+
+
+def _all_field_names(root: type[BaseModel]) -> set[str]:
+    """Every field name of the profile's models, found by walking them from ``root``."""
+    names: set[str] = set()
+    todo: list[type[BaseModel]] = [root]
+    seen: set[type[BaseModel]] = set()
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            names.add(name)
+            inner = _model_of(field.annotation)
+            if inner is not None:
+                todo.append(inner)
+    return names
+
+
+def _model_at(root: type[BaseModel], path: tuple[str | int, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = root
+    for part in path:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = _model_of(field.annotation)
+    return model
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
