@@ -33,27 +33,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import ROOT, machine, pct  # noqa: E402
+from benchlib import ROOT, machine, pct, talk_recording  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "translator-bench"
 TYPES = ("client", "server_vad", "azure_semantic_vad")
-LINES = [
-    ("en-US", "Thank you all for coming this afternoon.", "Gracias a todos por venir esta tarde."),
-    ("es-ES", "Es un placer estar aquí con ustedes.", "It is a pleasure to be here with you."),
-    ("en-US", "Let us start with the quarterly results.", "Empecemos con los resultados trimestrales."),
-    ("es-ES", "Las ventas subieron un diez por ciento.", "Sales went up by ten percent."),
-    ("en-US", "That is better than we expected.", "Eso es mejor de lo que esperábamos."),
-    ("es-ES", "Sí, el equipo hizo un gran trabajo.", "Yes, the team did a great job."),
-    ("en-US", "What are the plans for next year?", "¿Cuáles son los planes para el próximo año?"),
-    ("es-ES", "Vamos a abrir dos oficinas nuevas.", "We are going to open two new offices."),
-    ("en-US", "Where will the new offices be?", "¿Dónde estarán las nuevas oficinas?"),
-    ("es-ES", "Una en Madrid y otra en Lisboa.", "One in Madrid and another in Lisbon."),
-    ("en-US", "Excellent, that sounds very promising.", "Excelente, suena muy prometedor."),
-    ("es-ES", "Gracias, seguiremos informando.", "Thank you, we will keep you informed."),
-    ("en-US", "Let us take a short break now.", "Hagamos una breve pausa ahora."),
-    ("es-ES", "Volvemos en diez minutos.", "We will be back in ten minutes."),
-]
-
 PROFILE = """
 name: bench turns ({kind})
 input: {wav}
@@ -65,18 +48,6 @@ turn_detection:
   type: {kind}
   max_segment_ms: null
 """
-
-
-def recording() -> tuple[Path, Path]:
-    from translator.emulator.speechgen import ScriptLine, synthesize, write_scenario
-
-    wav, scenario = CACHE / "turns-talk.wav", CACHE / "turns-talk.yaml"
-    if not (wav.exists() and scenario.exists()):
-        CACHE.mkdir(parents=True, exist_ok=True)
-        other = {"en-US": "es-ES", "es-ES": "en-US"}
-        script = [ScriptLine(lang, text, {other[lang]: tr}) for lang, text, tr in LINES]
-        write_scenario(synthesize(script, wav, pause_ms=1200), scenario)
-    return wav, scenario
 
 
 def one_run(kind: str, wav: Path, scenario_path: Path, fast: bool) -> dict[str, Any]:
@@ -136,7 +107,7 @@ def main() -> int:
     parser.add_argument("--types", nargs="+", choices=TYPES, default=list(TYPES))
     parser.add_argument("--fast", action="store_true", help="stream the file as fast as accepted")
     args = parser.parse_args()
-    wav, scenario = recording()
+    wav, scenario, _ = talk_recording(CACHE, pause_ms=1200)
     out: dict[str, Any] = {"machine": machine(), "mode": "fast" if args.fast else "realtime", "runs": {}}
     for kind in args.types:
         out["runs"][kind] = one_run(kind, wav, scenario, args.fast)

@@ -104,6 +104,40 @@ def continuous_recording(workdir: Path) -> tuple[Path, Path, dict[str, Any]]:
     return wav, scenario_path, scenario
 
 
+TALK = [
+    ("en-US", "Thank you all for coming this afternoon.", "Gracias a todos por venir esta tarde."),
+    ("es-ES", "Es un placer estar aquí con ustedes.", "It is a pleasure to be here with you."),
+    ("en-US", "Let us start with the quarterly results.", "Empecemos con los resultados trimestrales."),
+    ("es-ES", "Las ventas subieron un diez por ciento.", "Sales went up by ten percent."),
+    ("en-US", "That is better than we expected.", "Eso es mejor de lo que esperábamos."),
+    ("es-ES", "Sí, el equipo hizo un gran trabajo.", "Yes, the team did a great job."),
+    ("en-US", "What are the plans for next year?", "¿Cuáles son los planes para el próximo año?"),
+    ("es-ES", "Vamos a abrir dos oficinas nuevas.", "We are going to open two new offices."),
+    ("en-US", "Where will the new offices be?", "¿Dónde estarán las nuevas oficinas?"),
+    ("es-ES", "Una en Madrid y otra en Lisboa.", "One in Madrid and another in Lisbon."),
+    ("en-US", "Excellent, that sounds very promising.", "Excelente, suena muy prometedor."),
+    ("es-ES", "Gracias, seguiremos informando.", "Thank you, we will keep you informed."),
+    ("en-US", "Let us take a short break now.", "Hagamos una breve pausa ahora."),
+    ("es-ES", "Volvemos en diez minutos.", "We will be back in ten minutes."),
+]
+"""A meeting: 14 sentences alternating English and Spanish, each with its translation."""
+
+
+def talk_recording(workdir: Path, pause_ms: int) -> tuple[Path, Path, dict[str, Any]]:
+    """``TALK`` spoken with ``pause_ms`` between sentences: WAV, scenario file and dict (made once)."""
+    import yaml
+
+    wav, scenario_path = workdir / f"talk-{pause_ms}.wav", workdir / f"talk-{pause_ms}.yaml"
+    if wav.exists() and scenario_path.exists():
+        return wav, scenario_path, yaml.safe_load(scenario_path.read_text(encoding="utf-8"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    other = {"en-US": "es-ES", "es-ES": "en-US"}
+    script = [ScriptLine(lang, text, {other[lang]: tr}) for lang, text, tr in TALK]
+    scenario = synthesize(script, wav, pause_ms=pause_ms)
+    write_scenario(scenario, scenario_path)
+    return wav, scenario_path, scenario
+
+
 def loop_recording(
     wav: Path, scenario: dict[str, Any], times: int, out_wav: Path, out_scenario: Path | None = None
 ) -> dict[str, Any]:

@@ -7,6 +7,7 @@ never appear in anything the program prints or writes.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,11 @@ import pytest
 import srt
 import yaml
 
-from tests.e2e.conftest import PAIR_PROFILE, SAMPLES, SECRET_KEY, Result, read_jsonl, run_cli_async
+from tests.e2e.conftest import PAIR_PROFILE, ROOT, SAMPLES, SECRET_KEY, Result, read_jsonl, run_cli_async
 from translator.emulator import Emulator, EmulatorOptions, FaultPlan, load_scenario
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from benchlib import talk_recording  # noqa: E402
 
 
 async def _translate_with(
@@ -139,32 +143,9 @@ async def test_session_expiry_in_real_time(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def two_minutes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from translator.emulator.speechgen import ScriptLine, synthesize, write_scenario
-
-    lines = [
-        ("en-US", "Thank you all for coming this afternoon.", "Gracias a todos por venir esta tarde."),
-        ("es-ES", "Es un placer estar aquí con ustedes.", "It is a pleasure to be here with you."),
-        ("en-US", "Let us start with the quarterly results.", "Empecemos con los resultados trimestrales."),
-        ("es-ES", "Las ventas subieron un diez por ciento.", "Sales went up by ten percent."),
-        ("en-US", "That is better than we expected.", "Eso es mejor de lo que esperábamos."),
-        ("es-ES", "Sí, el equipo hizo un gran trabajo.", "Yes, the team did a great job."),
-        ("en-US", "What are the plans for next year?", "¿Cuáles son los planes para el próximo año?"),
-        ("es-ES", "Vamos a abrir dos oficinas nuevas.", "We are going to open two new offices."),
-        ("en-US", "Where will the new offices be?", "¿Dónde estarán las nuevas oficinas?"),
-        ("es-ES", "Una en Madrid y otra en Lisboa.", "One in Madrid and another in Lisbon."),
-        ("en-US", "Excellent, that sounds very promising.", "Excelente, suena muy prometedor."),
-        ("es-ES", "Gracias, seguiremos informando.", "Thank you, we will keep you informed."),
-        ("en-US", "Let us take a short break now.", "Hagamos una breve pausa ahora."),
-        ("es-ES", "Volvemos en diez minutos.", "We will be back in ten minutes."),
-    ]
-    d = tmp_path_factory.mktemp("two-minutes")
-    script = [
-        ScriptLine(lang, text, {("es-ES" if lang == "en-US" else "en-US"): tr}) for lang, text, tr in lines
-    ]
-    scenario = synthesize(script, d / "talk.wav", pause_ms=5400)
-    write_scenario(scenario, d / "talk.yaml")
+    wav, scenario_path, scenario = talk_recording(tmp_path_factory.mktemp("two-minutes"), pause_ms=5400)
     assert scenario["utterances"][-1]["end_ms"] > 110_000
-    return d / "talk.wav", d / "talk.yaml"
+    return wav, scenario_path
 
 
 async def test_expiry_every_20_seconds_over_two_minutes(
