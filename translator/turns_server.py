@@ -277,7 +277,9 @@ class ServerTurns(Turns):
 
     def _close(self, u: Utt, speech_end_ms: int, turn_end_ms: int) -> None:
         u.end_ms = max(u.start_ms, speech_end_ms)
-        u.closed_wall_s = self._wall_at(u.end_ms)
+        # Latency counts from when the turn was decided (as for client turns), not from the
+        # last word: the wait for silence is the detector's, the rest is the service's.
+        u.closed_wall_s = self._wall_at(turn_end_ms)
         u.stage = Stage.CLOSED
         self._boundary_ms = max(self._boundary_ms, turn_end_ms)
 
