@@ -9,6 +9,8 @@ fast, and through drops, expiry and failed responses. Nothing may be cancelled.
 
 from __future__ import annotations
 
+import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.conftest import SAMPLES, SECRET_KEY, Result, read_jsonl, run_cli_async
+from tests.e2e.conftest import SAMPLES, SECRET_KEY, Result, read_jsonl, run_cli_async, start_cli
 from translator.emulator import Emulator, EmulatorOptions, FaultPlan, load_scenario
 
 ONE_WAY = """
@@ -204,3 +206,28 @@ async def test_a_failed_transcription_is_reported_and_the_rest_translated(tmp_pa
     assert "could not be transcribed" in result.stdout
     assert '"event": "transcription_failed"' in result.stderr
     assert emulator.options.faults.fired()
+
+
+def test_ctrl_c_mid_sentence_translates_what_was_said(tmp_path: Path) -> None:
+    """Ctrl-C while the second sentence is spoken: the flush commits what was heard of it,
+    and that part, no other words, is translated before the run ends cleanly."""
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(ONE_WAY.format(input=SAMPLES / "en-es-sample.wav", kind="server_vad"), "utf-8")
+    jsonl = tmp_path / "s.jsonl"
+    proc = start_cli("run", str(profile), "--emulator", "--no-play", "--subtitles", str(jsonl))
+    deadline = time.monotonic() + 40
+    while not (jsonl.exists() and '"translation"' in jsonl.read_text("utf-8")):
+        assert time.monotonic() < deadline, "no first translation"
+        time.sleep(0.05)
+    time.sleep(1.5)  # the second sentence (5.8 s to 9.0 s of the recording) is being spoken
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr[-2000:]
+    lines = read_jsonl(jsonl)
+    said = [x["text"] for x in lines if x["kind"] == "source"]
+    done = [x["text"] for x in lines if x["kind"] == "translation"]
+    assert len(said) == len(done) == 2, lines
+    assert done[0] == "Buenos días a todos y bienvenidos a la reunión."
+    assert said[1] and "Gracias. ¿Dónde está la estación de tren?".startswith(said[1])
+    assert done[1] and "Thank you. Where is the train station?".startswith(done[1])
+    assert said[1] != "Gracias. ¿Dónde está la estación de tren?", "the sentence was cut"

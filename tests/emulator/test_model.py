@@ -37,6 +37,18 @@ def test_cut_segments_give_every_word_once(sample: Recording) -> None:
     )
 
 
+def test_exact_zeros_a_client_appends_are_silence(sample: Recording) -> None:
+    """A client closes a turn with digital silence: the clip is still found where it was
+    cut, and silence with zeros after it holds no speech."""
+    model = ScriptedModel(sample.scenario)
+    zeros = np.zeros(24 * 800, np.float32)
+    cut = np.concatenate([_float(sample.span(5460, 7980)), zeros])
+    # cut at 7.98 s: "estación" (centre 7.92 s) was heard, "de tren?" was not
+    assert model.hear(cut, 24000, 0).transcript == "Gracias. ¿Dónde está la estación"
+    tail = np.concatenate([_float(sample.span(19140, 20100)), zeros])
+    assert model.hear(tail, 24000, 0).transcript == ""
+
+
 def test_noise_only_segment_is_empty(sample: Recording) -> None:
     model = ScriptedModel(sample.scenario)
     heard = model.hear(_float(sample.span(18700, 20100)), 24000, 0)

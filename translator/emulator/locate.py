@@ -48,9 +48,21 @@ DIGITAL_SILENCE_DB = -90.0
 """Frames this quiet are exact zeros (padding a client added), not a room's noise floor."""
 
 
+def _as_room_silence(env: Envelope) -> Envelope:
+    """Exact zeros a client appended (to close a turn, say) are silence, as the recording's
+    own pauses are: they take the clip's quiet level, so they neither look like a loud/quiet
+    contrast nor pull the match towards the recording's quietest stretch."""
+    zeros = env <= DIGITAL_SILENCE_DB
+    if not zeros.any() or zeros.all():
+        return env
+    filled = env.copy()
+    filled[zeros] = float(np.percentile(env[~zeros], 10))
+    return filled
+
+
 def has_speech(env: Envelope) -> bool:
-    env = env[env > DIGITAL_SILENCE_DB]  # zeros after room noise are not a loud/quiet contrast
-    if env.size < 5:
+    env = _as_room_silence(env)
+    if env.size < 5 or float(env.max()) <= DIGITAL_SILENCE_DB:
         return False
     low, high = np.percentile(env, [10, 95])
     return bool(high - low >= MIN_SPEECH_RANGE_DB and high > -70)
@@ -63,6 +75,9 @@ def _clip_floor(env: Envelope) -> Envelope:
 def locate(segment: Envelope, source: Envelope) -> Located | None:
     """The best-matching span of ``source`` (in ms from its start), or None if nothing fits."""
     m = segment.size
+    zeros = segment <= DIGITAL_SILENCE_DB
+    tail = int(np.argmin(zeros[::-1])) if not zeros.all() else m  # exact zeros after the audio
+    segment = _as_room_silence(segment)
     if m < 5 or source.size < 5 or not has_speech(segment):
         return None
     src = _clip_floor(source)
@@ -84,4 +99,5 @@ def locate(segment: Envelope, source: Envelope) -> Located | None:
     if score[best] < MIN_SCORE:
         return None
     start_frame = best - m
-    return Located(start_frame * FRAME_MS, (start_frame + m) * FRAME_MS, float(score[best]))
+    # Zeros a client added after the audio hold no words: the span ends where the audio did.
+    return Located(start_frame * FRAME_MS, (start_frame + m - tail) * FRAME_MS, float(score[best]))
