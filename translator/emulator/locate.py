@@ -55,7 +55,7 @@ def _as_room_silence(env: Envelope) -> Envelope:
     zeros = env <= DIGITAL_SILENCE_DB
     if not zeros.any() or zeros.all():
         return env
-    filled = env.copy()
+    filled: Envelope = env.copy()
     filled[zeros] = float(np.percentile(env[~zeros], 10))
     return filled
 
