@@ -173,3 +173,13 @@ async def test_paired_sessions_get_phrases_with_locales(sample: Recording) -> No
             assert all(p[0].duration_milliseconds > 1000 for p in phrases)
         plain = await _transcriptions(emu.url, sample.pcm, SPANISH, None)
     assert all(event.phrases is None for event in plain)
+
+
+def test_vad_zeros_before_the_room_do_not_lower_the_floor(sample: Recording) -> None:
+    """A microphone line is exact zeros until something plays on it; the room's noise that
+    follows is the floor, not speech, so the pause between two sentences still ends a turn."""
+    vad = EnergyVad(VadSettings(), 24000)
+    audio = np.concatenate([np.zeros(2 * 24000, np.float32), _float(sample.span(0, 10_000))])
+    events = [e for i in range(0, audio.size, 960) for e in vad.push(audio[i : i + 960])]  # 40 ms
+    stops = [e.at_ms for e in events if e.kind == "stopped"]
+    assert stops and 2000 + 4558 < stops[0] < 2000 + 5758, events

@@ -8,7 +8,9 @@ How it decides (10 ms frames):
 - a frame's level is its mean-square energy in dBFS;
 - the noise floor is the 10th percentile of the frame levels of the last 10 s
   (so it follows a room's background noise and survives long speech), never
-  below -65 dBFS (so digital silence plus a faint click is not speech);
+  below -65 dBFS (so digital silence plus a faint click is not speech); frames of exact
+  zeros (a line before anything plays on it) do not count, so a room's noise after them
+  is the floor, not speech;
 - a frame is *voiced* when it is ``2 + 8 * threshold`` dB above the floor
   (``threshold`` is the service's 0..1 knob; 0.5 gives 6 dB);
 - speech starts once ``speech_duration_ms`` of voiced frames have gathered with no
@@ -33,6 +35,7 @@ from translator.emulator.codec import Float32Array
 FRAME_MS = 10
 _HISTORY_FRAMES = 1000
 _FLOOR_MIN_DB = -65.0
+_DIGITAL_SILENCE_DB = -90.0
 _CANDIDATE_GAP_MS = 100
 _FLOOR_EVERY_FRAMES = 25
 
@@ -103,6 +106,9 @@ class EnergyVad:
     def _update_floor(self, levels: np.ndarray) -> float:
         """Add levels to the ring; re-estimate the floor (a partial sort) every 250 ms,
         and at every push during the first 2 s so it settles fast."""
+        levels = levels[levels > _DIGITAL_SILENCE_DB]  # exact zeros (an idle line) are no room noise
+        if levels.size == 0:
+            return self._floor_db
         for level in levels[-_HISTORY_FRAMES:]:
             self._history[self._history_pos] = level
             self._history_pos = (self._history_pos + 1) % _HISTORY_FRAMES
