@@ -212,6 +212,7 @@ class ServerTurns(Turns):
                 }
             )
         self.ledger.forget_finished()
+        self._hidden &= self.ledger.utts.keys()
         return out
 
     def _appends(self) -> list[dict[str, Any]]:
