@@ -249,14 +249,16 @@ def quiet_logs() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
 
-def profile_yaml(path: Path, *, input_spec: str = "mic", max_segment_ms: int | None = 4000) -> Path:
+def profile_yaml(
+    path: Path, *, input_spec: str = "mic", max_segment_ms: int | None = 4000, turns: str = "client"
+) -> Path:
     ms = "null" if max_segment_ms is None else str(max_segment_ms)
     path.write_text(
         "name: bench\n"
         f"input: {input_spec}\n"
         "output: none\n"
         "directions:\n  - {source: en-US, target: es-ES}\n"
-        f"turn_detection:\n  type: client\n  max_segment_ms: {ms}\n"
+        f"turn_detection:\n  type: {turns}\n  max_segment_ms: {ms}\n"
         "subtitles:\n  track: both\n",
         encoding="utf-8",
     )

@@ -5,6 +5,7 @@ Usage::
     python scripts/soak.py                 # 30 minutes of audio, accelerated (about a minute of wall time)
     python scripts/soak.py --minutes 60    # an hour of audio
     python scripts/soak.py --expire-s 3 --fault-rate 0.1 --seed 7
+    python scripts/soak.py --turns server_vad   # the service's turn detection instead
 
 The seven-sentence script of ``benchlib`` is spoken with 1.2 s pauses (one utterance
 per sentence, ``max_segment_ms`` off, so spoken and translated utterances can be
@@ -84,7 +85,9 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     jsonl, stats, probe = out / "soak.jsonl", out / "stats.json", out / "probe.json"
     for p in (jsonl, stats, probe):
         p.unlink(missing_ok=True)
-    profile = profile_yaml(out / "soak-profile.yaml", input_spec=str(wav), max_segment_ms=None)
+    profile = profile_yaml(
+        out / "soak-profile.yaml", input_spec=str(wav), max_segment_ms=None, turns=args.turns
+    )
     env = {**os.environ, "AZURE_COGNITIVE_SERVICES_KEY": "soak-key"}
     t0 = time.monotonic()
     async with EmulatorProcess(scenario=scenario_path, pacing=0.0, cpu=1, faults=faults) as emu:
@@ -108,6 +111,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     minutes = sorted(int(k.split("_")[0]) for k in rss)
     return {
         "machine": machine(),
+        "turn_detection": args.turns,
         "audio_minutes": round(summary.get("input_audio_s", 0) / 60, 1),
         "utterances": {"spoken": len(spoken), "translated": len(got)},
         "translations_exact_in_order": got == want,
@@ -138,6 +142,12 @@ def main() -> int:
     parser.add_argument("--expire-s", type=float, default=3.0, help="connection expiry, wall seconds")
     parser.add_argument("--fault-rate", type=float, default=0.1, help="share of utterances with a drop")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--turns",
+        default="client",
+        choices=["client", "server_vad", "azure_semantic_vad"],
+        help="turn_detection.type: this machine's segmentation or the service's",
+    )
     args = parser.parse_args()
     quiet_logs()
     print(json.dumps(asyncio.run(soak(args)), ensure_ascii=False))

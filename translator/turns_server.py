@@ -59,8 +59,10 @@ from translator.tape import Tape
 from translator.turns import Turns
 
 _MAX_APPEND_BYTES = 48_000  # 1 s of 24 kHz pcm16 per append event
-_LOOKBACK_MS = 2_000
-"""Speech can be this old before the service reports that it started."""
+_HEARD_WITHIN_S = 1.0
+"""Audio sent this long before the service's last event has surely been heard."""
+_UNREPORTED_MS = 1_000
+"""Speech can start this long before a heard point and not be reported yet."""
 _MAX_TAPE_MS = 120_000
 """Input kept for resending; past it the oldest unheard utterance is dropped."""
 _TAIL_MS = 300
@@ -106,6 +108,8 @@ class ServerTurns(Turns):
         self._wall = (0, time.monotonic())  # (input ms, monotonic s) of the newest audio
         self._history: deque[tuple[str, str]] = deque(maxlen=_HISTORY)
         self._hidden: set[str] = set()  # utterances nobody was told had started
+        self._sends: deque[tuple[float, int]] = deque(maxlen=512)  # (monotonic s, tape offset sent)
+        self._last_event_s = 0.0
 
     # -- the input side -----------------------------------------------------------------
 
@@ -136,12 +140,18 @@ class ServerTurns(Turns):
         return u.heard_from_ms if u.heard_from_ms is not None else u.start_ms
 
     def _resume_ms(self) -> int:
-        """Where a new connection starts: the oldest utterance without a transcript, or
-        a short look-back (but never into a known turn)."""
+        """Where a new connection starts: the oldest utterance without a transcript; else
+        a little before the audio the service has surely heard (speech after that may not
+        have been reported yet), but never inside a known turn."""
         for u in self.ledger.utts.values():
             if not u.terminal and u.transcript is None:
                 return max(self._heard_from(u), self._tape.start_ms)
-        return max(self._boundary_ms, self._tape.end_ms - _LOOKBACK_MS, self._tape.start_ms)
+        heard = self._origin
+        for sent_s, offset in self._sends:
+            if sent_s > self._last_event_s - _HEARD_WITHIN_S:
+                break
+            heard = offset
+        return max(self._boundary_ms, self._tape.ms(heard) - _UNREPORTED_MS, self._tape.start_ms)
 
     def _wall_at(self, ms: int) -> float:
         newest_ms, wall = self._wall
@@ -164,6 +174,7 @@ class ServerTurns(Turns):
                 self._reset_response(u)
                 u.item_id = None
         self._sent = self._origin = self._tape.offset(resume_ms)
+        self._sends.clear()
         self._flush = _Flush.NONE
 
     def backlog_ms(self) -> int:
@@ -189,7 +200,7 @@ class ServerTurns(Turns):
     def outgoing(self, now_s: float) -> list[dict[str, Any]]:
         out = self._outbox[:]
         self._outbox.clear()
-        out.extend(self._appends())
+        out.extend(self._appends(now_s))
         if self.input_done and self._flush is _Flush.NONE:
             # Silence lets the turn detection close the last turn as it would live.
             silence = bytes((self._silence_ms + _TAIL_MS) * INPUT_RATE_HZ // 1000 * 2)
@@ -215,7 +226,7 @@ class ServerTurns(Turns):
         self._hidden &= self.ledger.utts.keys()
         return out
 
-    def _appends(self) -> list[dict[str, Any]]:
+    def _appends(self, now_s: float) -> list[dict[str, Any]]:
         if self._sent < self._tape.start:
             # Trimmed before this connection had it (the backlog was full): the service's
             # clock skips it, and so does the mapping onto the input timeline.
@@ -226,9 +237,17 @@ class ServerTurns(Turns):
             piece = self._tape.read(self._sent, _MAX_APPEND_BYTES)
             out.append(_append(piece))
             self._sent += len(piece)
+        if out:
+            if self._sends and now_s - self._sends[-1][0] < 0.05:
+                self._sends.pop()  # one mark per 50 ms is plenty
+            self._sends.append((now_s, self._sent))
         return out
 
     # -- what the service said --------------------------------------------------------------
+
+    def on(self, wire: WireEvent) -> None:
+        self._last_event_s = time.monotonic()  # the service was there: it had heard what came before
+        super().on(wire)
 
     def _on_input(self, wire: WireEvent) -> None:
         match wire:

@@ -8,6 +8,7 @@ provoke there: what a new connection resends, and what each response is given.
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from translator.events import SourceFinal, SpeechStarted, TranslationFinal, Tran
 from translator.profile import Direction, TurnDetection
 from translator.protocol import (
     Committed,
+    Quiet,
     ResponseEnded,
     ResponseStarted,
     SpeechBegan,
@@ -168,11 +170,32 @@ def test_an_empty_flush_ends_the_input_quietly() -> None:
     assert not [e for e in events if isinstance(e, (SpeechStarted, SourceFinal, TranslationFinal))]
 
 
+def test_after_a_drop_audio_not_surely_heard_is_sent_again() -> None:
+    """No turn was open, but the service may not have reported speech in what it got
+    last: the new connection starts a little before the audio surely heard (sent at
+    least a second before the service's last event)."""
+    turns, _ = _turns()
+    turns.new_connection(1)
+    audio = _pcm(10_000, 5)
+    now = time.monotonic()
+    turns.push(Unsegmented(audio[: len(audio) // 2]), now)
+    turns.outgoing(now - 10.0)  # the first 5 s went out long before the last event
+    turns.on(Quiet("conversation.item.deleted"))
+    turns.push(Unsegmented(audio[len(audio) // 2 :]), now)
+    turns.outgoing(now + 1.0)  # the rest after it: perhaps never heard
+    turns.new_connection(2)
+    bytes_per_ms = RATE * 2 // 1000
+    assert _sent_audio(turns.outgoing(now + 2.0)) == audio[4000 * bytes_per_ms :]
+
+
 def test_the_tape_keeps_only_what_a_new_connection_may_need() -> None:
     turns, _ = _turns()
     turns.new_connection(1)
-    for _ in range(60):
-        turns.push(Unsegmented(bytes(48_000)), 0.0)  # a minute of silence, all sent
-        turns.outgoing(0.0)
-    assert turns.backlog_ms() <= 2_000
-    assert turns._tape.end - turns._tape.start <= 4 * 48_000
+    start = time.monotonic() - 100.0
+    for second in range(60):  # a minute of silence, all sent long ago
+        turns.push(Unsegmented(bytes(48_000)), start + second)
+        turns.outgoing(start + second)
+    turns.on(Quiet("conversation.item.deleted"))  # the service is there and has heard it all
+    turns.push(Unsegmented(bytes(48_000)), start + 60)
+    assert turns.backlog_ms() <= 2_100
+    assert turns._tape.end - turns._tape.start <= 3 * 48_000

@@ -171,10 +171,19 @@ class Responder:
                         for c in raw.get("content") or []
                         if isinstance(c, dict)
                     )
-                    return Item(dict(raw), heard=self._model.read(text))
+                    return Item(dict(raw), heard=self._heard_in_text(text))
             if key == "input_items":
                 return None
         return self._state.conversation.latest_heard()
+
+    def _heard_in_text(self, text: str) -> Heard:
+        """What a text message says. A transcript this session gave for an item still in the
+        conversation is that item's words (the oldest such item: a recording may repeat a
+        sentence); other text is mapped back to the scenario's words."""
+        for item in self._state.conversation.items:
+            if item.role == "user" and item.heard is not None and item.heard.transcript == text.strip():
+                return item.heard
+        return self._model.read(text)
 
     def _add_assistant_item(self, item: Item) -> str | None:
         return self._state.conversation.append(item)
