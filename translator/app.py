@@ -247,6 +247,12 @@ class Run:
         from translator.audio import AudioError, open_source
 
         td = self.profile.turn_detection
+        if td.by_service and "max_segment_ms" in td.model_fields_set and td.max_segment_ms is not None:
+            log.warning(
+                "profile_field_ignored",
+                field="turn_detection.max_segment_ms",
+                reason=f"only client turn detection cuts long speech; '{td.type}' does not",
+            )
         vad = (
             None  # the service detects the turns
             if td.by_service
