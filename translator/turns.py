@@ -15,6 +15,7 @@ a failed one is retried, at most three times; finished items are removed):
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,19 @@ from translator.segmenter import Segment, Unsegmented
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 3
+MAX_APPEND_BYTES = 48_000
+"""1 s of 24 kHz pcm16 per ``input_audio_buffer.append``."""
+
+
+def append_events(pcm: bytes) -> list[dict[str, Any]]:
+    """``pcm`` as ``input_audio_buffer.append`` events of at most ``MAX_APPEND_BYTES`` each."""
+    return [
+        {
+            "type": "input_audio_buffer.append",
+            "audio": base64.b64encode(pcm[i : i + MAX_APPEND_BYTES]).decode(),
+        }
+        for i in range(0, len(pcm), MAX_APPEND_BYTES)
+    ]
 
 
 @dataclass
@@ -303,7 +317,7 @@ class Turns:
     def _server_error(self, err: ServerError) -> None:
         self.stats.errors += 1
         source = err.client_event_id or ""
-        if self._answers_own_event(source, err):
+        if self._answers_own_event(source):
             return
         if err.code == "session_expired":
             self.expiring = True
@@ -325,7 +339,7 @@ class Turns:
             client_event=source or None,
         )
 
-    def _answers_own_event(self, client_event_id: str, err: ServerError) -> bool:
+    def _answers_own_event(self, client_event_id: str) -> bool:
         """An error that answers an event of the subclass's own; True when handled."""
         return False
 

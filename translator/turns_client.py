@@ -13,7 +13,6 @@ conversation as context; older items are deleted.
 
 from __future__ import annotations
 
-import base64
 from collections import deque
 from typing import Any
 
@@ -21,9 +20,8 @@ from translator.events import Notice, UtteranceSkipped
 from translator.ledger import Stage, Utt
 from translator.protocol import Committed, TranscriptionFailed, WireEvent
 from translator.segmenter import Segment, SegmentAudio, SegmentClose, SegmentOpen, Unsegmented
-from translator.turns import MAX_ATTEMPTS, Turns
+from translator.turns import MAX_ATTEMPTS, Turns, append_events
 
-_MAX_APPEND_BYTES = 48_000  # 1 s of 24 kHz pcm16 per append event
 _CONTEXT_ITEMS = 4  # the last two exchanges stay in the conversation as context
 
 
@@ -106,12 +104,8 @@ class ClientTurns(Turns):
             end = before + len(chunk)
             if end > u.sent_bytes:
                 piece = chunk[u.sent_bytes - before :]
-                for i in range(0, len(piece), _MAX_APPEND_BYTES):
-                    part = piece[i : i + _MAX_APPEND_BYTES]
-                    out.append(
-                        {"type": "input_audio_buffer.append", "audio": base64.b64encode(part).decode("ascii")}
-                    )
-                    u.sent_bytes += len(part)
+                out.extend(append_events(piece))
+                u.sent_bytes += len(piece)
             index, before = index + 1, end
         self._cursors[u.id] = (index, before)
         if len(self._cursors) > 64:

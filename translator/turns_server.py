@@ -34,7 +34,6 @@ reported and skipped.
 
 from __future__ import annotations
 
-import base64
 import enum
 import time
 from collections import deque
@@ -48,7 +47,6 @@ from translator.profile import Direction, TurnDetection
 from translator.protocol import (
     INPUT_RATE_HZ,
     Committed,
-    ServerError,
     SpeechBegan,
     SpeechEnded,
     TranscriptionFailed,
@@ -56,9 +54,8 @@ from translator.protocol import (
 )
 from translator.segmenter import Segment, Unsegmented
 from translator.tape import Tape
-from translator.turns import Turns
+from translator.turns import Turns, append_events
 
-_MAX_APPEND_BYTES = 48_000  # 1 s of 24 kHz pcm16 per append event
 _HEARD_WITHIN_S = 1.0
 """Audio sent this long before the service's last event has surely been heard."""
 _UNREPORTED_MS = 1_000
@@ -204,9 +201,7 @@ class ServerTurns(Turns):
         if self.input_done and self._flush is _Flush.NONE:
             # Silence lets the turn detection close the last turn as it would live.
             silence = bytes((self._silence_ms + _TAIL_MS) * INPUT_RATE_HZ // 1000 * 2)
-            out.extend(
-                _append(silence[i : i + _MAX_APPEND_BYTES]) for i in range(0, len(silence), _MAX_APPEND_BYTES)
-            )
+            out.extend(append_events(silence))
             out.append({"type": "input_audio_buffer.commit", "event_id": f"flush-{self._connection}"})
             self._flush = _Flush.SENT
         due = self._response_due(now_s)
@@ -232,11 +227,9 @@ class ServerTurns(Turns):
             # clock skips it, and so does the mapping onto the input timeline.
             self._origin += self._tape.start - self._sent
             self._sent = self._tape.start
-        out: list[dict[str, Any]] = []
-        while self._sent < self._tape.end:
-            piece = self._tape.read(self._sent, _MAX_APPEND_BYTES)
-            out.append(_append(piece))
-            self._sent += len(piece)
+        piece = self._tape.read(self._sent, self._tape.end - self._sent)
+        out = append_events(piece)
+        self._sent += len(piece)
         if out:
             if self._sends and now_s - self._sends[-1][0] < 0.05:
                 self._sends.pop()  # one mark per 50 ms is plenty
@@ -326,7 +319,7 @@ class ServerTurns(Turns):
         self._hidden.add(u.id)
         return u
 
-    def _answers_own_event(self, client_event_id: str, err: ServerError) -> bool:
+    def _answers_own_event(self, client_event_id: str) -> bool:
         if client_event_id.startswith("flush-") and self._flush is _Flush.SENT:
             self._flush = _Flush.DONE  # nothing was left in the buffer
             return True
@@ -342,7 +335,3 @@ class ServerTurns(Turns):
             self._history.append((said, done))
         self._drop_items(u)
         self._hidden.discard(u.id)
-
-
-def _append(pcm: bytes) -> dict[str, Any]:
-    return {"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode("ascii")}

@@ -31,11 +31,11 @@ from typing import Literal
 import numpy as np
 
 from translator.emulator.codec import Float32Array
+from translator.emulator.locate import DIGITAL_SILENCE_DB
 
 FRAME_MS = 10
 _HISTORY_FRAMES = 1000
 _FLOOR_MIN_DB = -65.0
-_DIGITAL_SILENCE_DB = -90.0
 _CANDIDATE_GAP_MS = 100
 _FLOOR_EVERY_FRAMES = 25
 
@@ -106,7 +106,7 @@ class EnergyVad:
     def _update_floor(self, levels: np.ndarray) -> float:
         """Add levels to the ring; re-estimate the floor (a partial sort) every 250 ms,
         and at every push during the first 2 s so it settles fast."""
-        levels = levels[levels > _DIGITAL_SILENCE_DB]  # exact zeros (an idle line) are no room noise
+        levels = levels[levels > DIGITAL_SILENCE_DB]  # exact zeros (an idle line) are no room noise
         if levels.size == 0:
             return self._floor_db
         for level in levels[-_HISTORY_FRAMES:]:
