@@ -287,7 +287,14 @@ class Run:
             monitor = self._player.push_monitor if self._player is not None and i == 0 else None
             pipelines.append(
                 InputPipeline(
-                    source, group, vad, dispatch, fast=self.options.fast, name=name, monitor=monitor
+                    source,
+                    group,
+                    vad,
+                    dispatch,
+                    fast=self.options.fast,
+                    name=name,
+                    id_prefix=prefix,
+                    monitor=monitor,
                 )
             )
         return sessions, pipelines

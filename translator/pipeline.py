@@ -42,14 +42,13 @@ class InputPipeline:
         *,
         fast: bool,
         name: str = "input",
+        id_prefix: str = "u",
         monitor: Callable[[Any, int], None] | None = None,
     ) -> None:
         self._source = source
         self._sessions = list(sessions)
         self._segmenter = (
-            Segmenter(vad, source.sample_rate_hz, id_prefix=f"{name}-" if name != "input" else "u")
-            if vad is not None
-            else None
+            Segmenter(vad, source.sample_rate_hz, id_prefix=id_prefix) if vad is not None else None
         )
         self._emit = emit
         self._fast = fast
