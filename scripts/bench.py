@@ -169,7 +169,8 @@ async def bench_capacity(sessions: list[int], seconds: float) -> dict[str, Any]:
 
 def _client_child(out_path: str, argv: list[str]) -> None:
     """Run the CLI in this process while a thread samples RSS against the input's audio clock."""
-    from translator import cli, pipeline
+    from translator import cli
+    from translator.listen import pipeline
 
     pipelines: list[Any] = []
     original_init = pipeline.InputPipeline.__init__

@@ -289,8 +289,8 @@ def _instrumented_classes() -> tuple[type[Any], type[Any]]:
 
     Benchmark instrumentation only: they override private methods to observe, not to change.
     """
-    from translator.segmenter import Segmenter
-    from translator.session import Session
+    from translator.listen.segmenter import Segmenter
+    from translator.voicelive.session import Session
 
     class RecordingSegmenter(Segmenter):
         releases: list[tuple[str, int, int]]
@@ -351,9 +351,7 @@ async def run_directions(
     """One real-time direction per ``max_segments`` entry, each with its own input and connection."""
     import tempfile
 
-    from translator.arbiter import Arbiter
     from translator.audio import WavSink
-    from translator.connect import ServiceTarget
     from translator.events import (
         SpeechStarted,
         TranslationAudio,
@@ -361,10 +359,12 @@ async def run_directions(
         TranslatorEvent,
         UtteranceSkipped,
     )
-    from translator.pipeline import InputPipeline
-    from translator.profile import load_profile
-    from translator.segmenter import Segmenter, VadParams
-    from translator.session import Session
+    from translator.listen.arbiter import Arbiter
+    from translator.listen.pipeline import InputPipeline
+    from translator.listen.segmenter import Segmenter, VadParams
+    from translator.profile.model import load_profile
+    from translator.voicelive.connect import ServiceTarget
+    from translator.voicelive.session import Session
 
     with tempfile.TemporaryDirectory() as tmp:
         profile = load_profile(profile_yaml(Path(tmp) / "p.yaml"))

@@ -24,16 +24,16 @@ from typing import Any, Literal
 
 import structlog
 
-from translator.arbiter import Arbiter
-from translator.connect import ServiceTarget, target_from_env
 from translator.errors import InputError, UsageError
 from translator.events import TranslationAudio, TranslatorEvent
+from translator.listen.arbiter import Arbiter
+from translator.listen.pipeline import InputPipeline
+from translator.listen.segmenter import VadParams
 from translator.logs import register_secret
-from translator.pipeline import InputPipeline
-from translator.profile import Direction, Profile
-from translator.segmenter import VadParams
-from translator.session import Session, SessionTimings
+from translator.profile.model import Direction, Profile
 from translator.summary import summarize
+from translator.voicelive.connect import ServiceTarget, target_from_env
+from translator.voicelive.session import Session, SessionTimings
 
 log = structlog.get_logger(__name__)
 

@@ -121,7 +121,7 @@ def _fail(message: str) -> None:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "schema":
-        from translator.profile import json_schema
+        from translator.profile.model import json_schema
 
         print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
         return 0
@@ -142,9 +142,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _check(path: Path) -> int:
     import yaml
 
-    from translator.connect import ENDPOINT_ENV, KEY_ENV, check_endpoint
-    from translator.profile import load_profile
-    from translator.protocol import session_config
+    from translator.profile.model import load_profile
+    from translator.voicelive.connect import ENDPOINT_ENV, KEY_ENV, check_endpoint
+    from translator.voicelive.protocol import session_config
 
     profile = load_profile(path)
     resolved: dict[str, Any] = profile.model_dump(mode="json")
@@ -163,9 +163,9 @@ def _check(path: Path) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from translator.app import Run, RunOptions
-    from translator.profile import load_profile
-    from translator.session import SessionTimings
+    from translator.profile.model import load_profile
     from translator.summary import format_summary
+    from translator.voicelive.session import SessionTimings
 
     profile = load_profile(args.profile)
     if args.scenario is not None and not args.emulator:

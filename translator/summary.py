@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from translator.profile import Profile
+from translator.profile.model import Profile
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from translator.arbiter import Arbiter
-from translator.backoff import Backoff
-from translator.lid import identify
+from translator.listen.arbiter import Arbiter
+from translator.listen.lid import identify
 from translator.logs import redact, register_secret
+from translator.voicelive.backoff import Backoff
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from translator.errors import ProfileError
-from translator.profile import Profile, json_schema, load_profile, parse_profile
+from translator.profile.model import Profile, json_schema, load_profile, parse_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKEN = Path(__file__).parent / "profiles"

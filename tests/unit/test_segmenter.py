@@ -9,7 +9,14 @@ import pytest
 import soundfile
 import yaml
 
-from translator.segmenter import FRAME_MS, SegmentAudio, SegmentClose, Segmenter, SegmentOpen, VadParams
+from translator.listen.segmenter import (
+    FRAME_MS,
+    SegmentAudio,
+    SegmentClose,
+    Segmenter,
+    SegmentOpen,
+    VadParams,
+)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "translator" / "samples"
 

@@ -14,12 +14,12 @@ from azure.ai.voicelive.models import ServerEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from translator.arbiter import Arbiter
-from translator.connect import ServiceTarget
 from translator.events import TranslationFinal, TranslatorEvent
-from translator.ledger import Stage
-from translator.profile import parse_profile
-from translator.session import Session
+from translator.listen.arbiter import Arbiter
+from translator.profile.model import parse_profile
+from translator.voicelive.connect import ServiceTarget
+from translator.voicelive.ledger import Stage
+from translator.voicelive.session import Session
 
 # A copy of shared/voicelive-sample-sequence.jsonl: one utterance's events as the service sends them.
 SEQUENCE = [

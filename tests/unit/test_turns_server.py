@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from translator.arbiter import Arbiter
 from translator.events import SourceFinal, SpeechStarted, TranslationFinal, TranslatorEvent, UtteranceSkipped
-from translator.profile import Direction, TurnDetection
-from translator.protocol import (
+from translator.listen.arbiter import Arbiter
+from translator.listen.segmenter import Unsegmented
+from translator.profile.model import Direction, TurnDetection
+from translator.voicelive.protocol import (
     Committed,
     Quiet,
     ResponseEnded,
@@ -26,8 +27,7 @@ from translator.protocol import (
     TextDone,
     Transcribed,
 )
-from translator.segmenter import Unsegmented
-from translator.turns_server import ServerTurns
+from translator.voicelive.turns_server import ServerTurns
 
 RATE = 24_000
 

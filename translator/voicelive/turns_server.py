@@ -40,11 +40,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from translator.arbiter import Arbiter
 from translator.events import Notice, SpeechStarted, TranslatorEvent, UtteranceSkipped
-from translator.ledger import Stage, Utt
-from translator.profile import Direction, TurnDetection
-from translator.protocol import (
+from translator.listen.arbiter import Arbiter
+from translator.listen.segmenter import Segment, Unsegmented
+from translator.profile.model import Direction, TurnDetection
+from translator.voicelive.ledger import Stage, Utt
+from translator.voicelive.protocol import (
     INPUT_RATE_HZ,
     Committed,
     SpeechBegan,
@@ -52,9 +53,8 @@ from translator.protocol import (
     TranscriptionFailed,
     WireEvent,
 )
-from translator.segmenter import Segment, Unsegmented
-from translator.tape import Tape
-from translator.turns import Turns, append_events
+from translator.voicelive.tape import Tape
+from translator.voicelive.turns import Turns, append_events
 
 _HEARD_WITHIN_S = 1.0
 """Audio sent this long before the service's last event has surely been heard."""

@@ -23,8 +23,8 @@ from typing import Any
 import structlog
 
 from translator.events import InputProgress, SpeechStarted, TranslatorEvent
-from translator.segmenter import Segment, Segmenter, SegmentOpen, Unsegmented, VadParams
-from translator.session import Session
+from translator.listen.segmenter import Segment, Segmenter, SegmentOpen, Unsegmented, VadParams
+from translator.voicelive.session import Session
 
 log = structlog.get_logger(__name__)
 

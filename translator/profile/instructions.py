@@ -7,7 +7,7 @@ scripted model reads it to pick its translation; on Azure it is simply precise).
 
 from __future__ import annotations
 
-from translator.profile import Direction, GlossaryEntry
+from translator.profile.model import Direction, GlossaryEntry
 
 _NAMES = {
     "en": "English",

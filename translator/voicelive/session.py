@@ -27,18 +27,24 @@ from typing import Any
 
 import structlog
 
-from translator.arbiter import Arbiter
-from translator.backoff import Backoff
-from translator.connect import ServiceTarget, open_connection
 from translator.errors import ServiceRejected, SessionError, Throttled
 from translator.events import Notice, TranslatorEvent
-from translator.ledger import Ledger
-from translator.profile import Direction, Profile
-from translator.protocol import ServerError, SessionConfigured, SessionStarted, WireEvent, session_config
-from translator.segmenter import Segment, Unsegmented
-from translator.turns import Turns, TurnStats
-from translator.turns_client import ClientTurns
-from translator.turns_server import ServerTurns
+from translator.listen.arbiter import Arbiter
+from translator.listen.segmenter import Segment, Unsegmented
+from translator.profile.model import Direction, Profile
+from translator.voicelive.backoff import Backoff
+from translator.voicelive.connect import ServiceTarget, open_connection
+from translator.voicelive.ledger import Ledger
+from translator.voicelive.protocol import (
+    ServerError,
+    SessionConfigured,
+    SessionStarted,
+    WireEvent,
+    session_config,
+)
+from translator.voicelive.turns import Turns, TurnStats
+from translator.voicelive.turns_client import ClientTurns
+from translator.voicelive.turns_server import ServerTurns
 
 log = structlog.get_logger(__name__)
 

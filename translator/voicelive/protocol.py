@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from translator.instructions import interpreter_instructions
-from translator.profile import AzureVoice, Direction, Profile, TurnDetection
+from translator.profile.instructions import interpreter_instructions
+from translator.profile.model import AzureVoice, Direction, Profile, TurnDetection
 
 INPUT_RATE_HZ = 24_000
 OUTPUT_RATE_HZ = 24_000

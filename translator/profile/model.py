@@ -24,8 +24,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from translator.errors import ProfileError
-from translator.profile_errors import FieldProblem, describe
-from translator.yamlpos import format_path, line_of, load_with_lines
+from translator.profile.errors import FieldProblem, describe
+from translator.profile.yamlpos import format_path, line_of, load_with_lines
 
 BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
 

@@ -23,7 +23,6 @@ from typing import Any
 
 import structlog
 
-from translator.arbiter import Arbiter
 from translator.events import (
     Latency,
     Notice,
@@ -34,9 +33,11 @@ from translator.events import (
     TranslatorEvent,
     UtteranceSkipped,
 )
-from translator.ledger import Ledger, Stage, Utt
-from translator.profile import Direction
-from translator.protocol import (
+from translator.listen.arbiter import Arbiter
+from translator.listen.segmenter import Segment, Unsegmented
+from translator.profile.model import Direction
+from translator.voicelive.ledger import Ledger, Stage, Utt
+from translator.voicelive.protocol import (
     OUTPUT_RATE_HZ,
     AudioDelta,
     OutputItem,
@@ -49,7 +50,6 @@ from translator.protocol import (
     WireEvent,
     parse,
 )
-from translator.segmenter import Segment, Unsegmented
 
 log = structlog.get_logger(__name__)
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from translator.lid import Guess, identify
+from translator.listen.lid import Guess, identify
 
 log = structlog.get_logger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from translator.yamlpos import format_path, line_of
+from translator.profile.yamlpos import format_path, line_of
 
 
 class FieldProblem(ValueError):

@@ -17,10 +17,10 @@ from collections import deque
 from typing import Any
 
 from translator.events import Notice, UtteranceSkipped
-from translator.ledger import Stage, Utt
-from translator.protocol import Committed, TranscriptionFailed, WireEvent
-from translator.segmenter import Segment, SegmentAudio, SegmentClose, SegmentOpen, Unsegmented
-from translator.turns import MAX_ATTEMPTS, Turns, append_events
+from translator.listen.segmenter import Segment, SegmentAudio, SegmentClose, SegmentOpen, Unsegmented
+from translator.voicelive.ledger import Stage, Utt
+from translator.voicelive.protocol import Committed, TranscriptionFailed, WireEvent
+from translator.voicelive.turns import MAX_ATTEMPTS, Turns, append_events
 
 _CONTEXT_ITEMS = 4  # the last two exchanges stay in the conversation as context
 
