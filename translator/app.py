@@ -247,22 +247,13 @@ class Run:
         from translator.audio import AudioError, open_source
 
         td = self.profile.turn_detection
-        if td.by_service and "max_segment_ms" in td.model_fields_set and td.max_segment_ms is not None:
-            log.warning(
-                "profile_field_ignored",
-                field="turn_detection.max_segment_ms",
-                reason=f"only client turn detection cuts long speech; '{td.type}' does not",
-            )
-        vad = (
-            None  # the service detects the turns
-            if td.by_service
-            else VadParams(
-                td.threshold,
-                td.prefix_padding_ms,
-                td.silence_duration_ms,
-                td.speech_duration_ms,
-                td.max_segment_ms,
-            )
+        vad = VadParams(
+            td.threshold,
+            td.prefix_padding_ms,
+            td.silence_duration_ms,
+            td.speech_duration_ms,
+            td.max_segment_ms,
+            td.detector,
         )
         by_input: dict[str, list[Direction]] = {}
         for d in self.profile.directions:
@@ -292,6 +283,7 @@ class Run:
                     vad,
                     dispatch,
                     fast=self.options.fast,
+                    by_service=td.by_service,
                     name=name,
                     id_prefix=prefix,
                     monitor=monitor,

@@ -26,6 +26,7 @@ from translator.voicelive.protocol import (
     SpeechEnded,
     TextDone,
     Transcribed,
+    TranscriptionFailed,
 )
 from translator.voicelive.turns_server import ServerTurns
 
@@ -199,3 +200,89 @@ def test_the_tape_keeps_only_what_a_new_connection_may_need() -> None:
     turns.push(Unsegmented(bytes(48_000)), start + 60)
     assert turns.backlog_ms() <= 2_100
     assert turns._tape.end - turns._tape.start <= 3 * 48_000
+
+
+def _open_long_turn(turns: ServerTurns, ms: int, pause_ms: int = 0) -> list[dict[str, Any]]:
+    turns.new_connection(1)
+    turns.push(Unsegmented(_pcm(500, 7)), 0.0)
+    out = turns.outgoing(0.0)
+    turns.on(SpeechBegan("item_a", 200))  # speech from 500 ms on the input (padding 300)
+    turns.push(Unsegmented(_pcm(ms, 8), pause_ms), 0.0)
+    return out + turns.outgoing(0.0)
+
+
+def test_a_long_turn_is_not_cut_before_its_speech_reaches_the_limit() -> None:
+    turns, _ = _turns()
+    # 3.9 s of speech, with a gap between words at its end: shorter than the 4 s limit
+    assert not _of(_open_long_turn(turns, 3900, pause_ms=64), "input_audio_buffer.commit")
+
+
+def test_a_long_turn_is_cut_at_a_gap_once_its_speech_passes_the_limit() -> None:
+    turns, events = _turns()
+    out = _open_long_turn(turns, 4200)  # speaking all the way: wait for a gap
+    assert not _of(out, "input_audio_buffer.commit")
+    turns.push(Unsegmented(_pcm(96, 9), 64), 0.0)  # a gap between words
+    (cut,) = _of(turns.outgoing(0.0), "input_audio_buffer.commit")
+    assert cut["event_id"] == "cut-u1-1"
+    # The service names the commit with the turn's id; the speech goes on as a new item.
+    turns.on(Committed("item_a"))
+    started = [e for e in events if isinstance(e, SpeechStarted)]
+    assert [(e.utterance, e.start_ms) for e in started] == [("u1", 500), ("u2", 4796)]
+    turns.push(Unsegmented(_pcm(1500, 10), 600), 0.0)
+    turns.outgoing(0.0)
+    turns.on(SpeechEnded("item_b", 5796))  # the new item, never announced; speech to 5296
+    turns.on(Committed("item_b"))
+    turns.on(Transcribed("item_a", "The first part,"))
+    turns.on(Transcribed("item_b", "and the rest."))
+    _of(turns.outgoing(0.0), "response.create")
+    _translate(turns, "r1", "La primera parte,")
+    _of(turns.outgoing(0.0), "response.create")
+    _translate(turns, "r2", "y el resto.")
+    finals = [(e.utterance, e.start_ms, e.end_ms, e.text) for e in events if isinstance(e, TranslationFinal)]
+    assert finals == [("u1", 500, 4796, "La primera parte,"), ("u2", 4796, 5296, "y el resto.")]
+
+
+def test_a_long_turn_without_any_gap_is_cut_at_the_grace_limit() -> None:
+    turns, events = _turns()
+    out = _open_long_turn(turns, 4600)
+    assert not _of(out, "input_audio_buffer.commit")
+    turns.push(Unsegmented(_pcm(200, 9)), 0.0)  # 4.8 s of speech, no gap: cut now
+    assert _of(turns.outgoing(0.0), "input_audio_buffer.commit")
+    turns.on(Committed("item_new"))  # this time the service gives the commit a new id
+    turns.on(Transcribed("item_new", "All of it."))
+    assert [e.text for e in events if isinstance(e, SourceFinal)] == ["All of it."]
+    # the speech goes on under the turn's first id
+    turns.on(SpeechEnded("item_a", 6000))
+    turns.on(Committed("item_a"))
+    turns.on(Transcribed("item_a", "More."))
+    assert [e.text for e in events if isinstance(e, SourceFinal)] == ["All of it.", "More."]
+
+
+def test_fast_mode_never_waits_for_an_open_turn() -> None:
+    """Backpressure counts only turns that are sure to be answered: an open turn ends
+    only with more input, so counting it would stop a fast run for ever."""
+    turns, _ = _turns()
+    _open_long_turn(turns, 30_000)
+    assert turns.backlog_ms() == 0
+    turns.on(SpeechEnded("item_a", 30_000))
+    assert turns.backlog_ms() >= 29_000
+
+
+def test_an_utterance_that_could_not_be_transcribed_is_translated_from_its_audio() -> None:
+    turns, events = _turns()
+    turns.new_connection(1)
+    audio = _pcm(4000, 11)
+    turns.push(Unsegmented(audio), 0.0)
+    turns.outgoing(0.0)
+    turns.on(SpeechBegan("item_a", 700))
+    turns.on(SpeechEnded("item_a", 3200))
+    turns.on(Committed("item_a"))
+    turns.on(TranscriptionFailed("item_a", "audio unclear"))
+    (create,) = _of(turns.outgoing(0.0), "response.create")
+    (part,) = create["response"]["input_items"][-1]["content"]
+    assert part["type"] == "input_audio"
+    bytes_per_ms = RATE * 2 // 1000
+    assert base64.b64decode(part["audio"]) == audio[700 * bytes_per_ms : 3200 * bytes_per_ms]
+    _translate(turns, "r1", "Traducido.")
+    assert [e.text for e in events if isinstance(e, TranslationFinal)] == ["Traducido."]
+    assert turns.stats.untranscribed == 1

@@ -92,6 +92,15 @@ class InputAudio:
             )
             return
         audio = self._take_buffer(self._buffer_start_ms, self._clock_ms)
+        if self._vad is not None and self._vad.speaking and self._speech_item is not None:
+            # A manual commit "during VAD activation" [SRC speech_started docstring]: the
+            # speech so far is committed under the turn's id, and the speech goes on as a
+            # new item, which ``speech_stopped`` then names. Which id the real service gives
+            # the commit is not documented [?]; the client takes either.
+            item_id, self._speech_item = self._speech_item, new_id("item")
+            self._speech_start_ms = int(self._clock_ms)
+            await self._commit(item_id, audio, auto_response=False)
+            return
         self.reset_vad()
         await self._commit(new_id("item"), audio, auto_response=False)
 

@@ -8,11 +8,13 @@ events before the next client event is handled.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 import numpy as np
 
-from translator.emulator.codec import output_format
+from translator.emulator.codec import Float32Array, decode, input_format, output_format
 from translator.emulator.conversation import Item
 from translator.emulator.faults import FaultPlan
 from translator.emulator.model import Heard, Model, Reply
@@ -166,6 +168,10 @@ class Responder:
                 raise ValueError(f"{key} must be a list of conversation items")
             for raw in reversed(items):
                 if raw.get("type") == "message" and raw.get("role") == "user":
+                    audio = self._audio_in(raw)
+                    if audio is not None:
+                        rate = self._state.input_rate_hz
+                        return Item(dict(raw), audio, rate, self._model.hear(audio, rate, 0))
                     text = " ".join(
                         str(c.get("text") or c.get("transcript") or "")
                         for c in raw.get("content") or []
@@ -175,6 +181,18 @@ class Responder:
             if key == "input_items":
                 return None
         return self._state.conversation.latest_heard()
+
+    def _audio_in(self, message: dict[str, Any]) -> Float32Array | None:
+        """The audio of an ``input_audio`` part (base64, in the session's input format)."""
+        for part in message.get("content") or []:
+            if isinstance(part, dict) and part.get("type") == "input_audio" and part.get("audio"):
+                try:
+                    raw = base64.b64decode(str(part["audio"]), validate=True)
+                except binascii.Error as e:
+                    raise ValueError("input_audio must be base64 audio") from e
+                cfg = self._state.config
+                return decode(raw, input_format(cfg["input_audio_format"], cfg["input_audio_sampling_rate"]))
+        return None
 
     def _heard_in_text(self, text: str) -> Heard:
         """What a text message says. A transcript this session gave for an item still in the

@@ -18,6 +18,11 @@ Which reports are the same utterance:
 
 With a single source language (one way, one to many) there is nothing to decide:
 every direction translates every non-empty utterance.
+
+A failed transcription is no reason to lose a sentence: the service still has the
+audio and translates from it. The direction then comes from any other session's
+transcript of the same audio; with none at all, the stated rule is the language
+spoken last, else the input's first source language in profile order.
 """
 
 from __future__ import annotations
@@ -49,6 +54,12 @@ class _Report:
     utterance: str
     transcript: str
     span: Span | None
+    failed: bool = False
+    """The session could not transcribe it (it can still translate from the audio)."""
+
+    @property
+    def heard(self) -> bool:
+        return self.failed or bool(self.transcript.strip())
 
 
 @dataclass
@@ -99,13 +110,16 @@ class Arbiter:
         transcript: str,
         locale: str | None = None,
         span: Span | None = None,
+        *,
+        failed: bool = False,
     ) -> None:
         """A session's transcript of ``utterance``; ``locale`` is the service's detected
-        language; ``span`` is given when sessions cut their turns each on their own."""
+        language; ``span`` is given when sessions cut their turns each on their own;
+        ``failed``: the session could not transcribe it."""
+        report = _Report(session, utterance, transcript, span, failed)
         if len(self.languages) == 1:
-            self._decides[session](utterance, bool(transcript.strip()), transcript)
+            self._decides[session](utterance, report.heard, transcript)
             return
-        report = _Report(session, utterance, transcript, span)
         decided = next((g for g in self._decided if g.same_utterance(report, self._source_of)), None)
         if decided is not None:
             decided.reports.append(report)
@@ -154,7 +168,10 @@ class Arbiter:
     def _best(self, group: _Group) -> str | None:
         texts = [r.transcript for r in group.reports if r.transcript.strip()]
         if not texts:
-            return None
+            if not any(r.failed for r in group.reports):
+                return None  # nothing was said
+            # Speech nobody could transcribe: the stated rule.
+            return self._last_language or self.languages[0]
         guesses = [identify(t, self.languages) for t in texts]
         best = max(guesses, key=lambda g: g.confidence)
         if best.language is not None:
@@ -179,9 +196,10 @@ class Arbiter:
         if first.span is None:
             # Client turns: every session has this utterance under the same id; the ones that
             # have not reported yet learn now, and need not send it for nothing.
+            said = [r for r in group.reports if r.transcript.strip()]
             text = next(
-                (r.transcript for r in group.reports if self._source_of[r.session] == language),
-                first.transcript,
+                (r.transcript for r in said if self._source_of[r.session] == language),
+                said[0].transcript if said else "",
             )
             reported = {r.session for r in group.reports}
             others = [_Report(s, first.utterance, text, None) for s in self._decides if s not in reported]
@@ -190,6 +208,7 @@ class Arbiter:
             self._deliver(group, group.reports)
 
     def _deliver(self, group: _Group, reports: list[_Report]) -> None:
+        said = next((r.transcript for r in group.reports if r.transcript.strip()), "")
         for r in reports:
-            translate = self._source_of[r.session] == group.language and bool(r.transcript.strip())
-            self._decides[r.session](r.utterance, translate, r.transcript)
+            translate = self._source_of[r.session] == group.language and (r.heard or bool(said))
+            self._decides[r.session](r.utterance, translate, r.transcript or said)

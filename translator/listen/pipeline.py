@@ -4,8 +4,9 @@ source (file or microphone) ─▶ segmenter ─▶ session.push() for each sess
                                           └▶ SpeechStarted / InputProgress events
 
 When the service detects the turns (``turn_detection.type`` other than ``client``)
-there is no segmenter: the audio goes to the sessions as it comes, and each session
-reports speech starts itself.
+there is no segmenter: the audio goes to the sessions as it comes, with the length of
+the pause at its end by the client's own detector (so a session can end a turn that
+runs past ``max_segment_ms`` at a pause), and each session reports speech starts itself.
 
 Sessions keep their own bounded backlog (``ledger.py``), so a slow or reconnecting
 session never stalls the input or the other sessions. In fast mode (a file streamed
@@ -24,6 +25,7 @@ import structlog
 
 from translator.events import InputProgress, SpeechStarted, TranslatorEvent
 from translator.listen.segmenter import Segment, Segmenter, SegmentOpen, Unsegmented, VadParams
+from translator.listen.speech import PauseMeter
 from translator.voicelive.session import Session
 
 log = structlog.get_logger(__name__)
@@ -37,19 +39,20 @@ class InputPipeline:
         self,
         source: Any,
         sessions: Sequence[Session],
-        vad: VadParams | None,
+        vad: VadParams,
         emit: Callable[[TranslatorEvent], None],
         *,
         fast: bool,
+        by_service: bool = False,
         name: str = "input",
         id_prefix: str = "u",
         monitor: Callable[[Any, int], None] | None = None,
     ) -> None:
         self._source = source
         self._sessions = list(sessions)
-        self._segmenter = (
-            Segmenter(vad, source.sample_rate_hz, id_prefix=id_prefix) if vad is not None else None
-        )
+        rate = source.sample_rate_hz
+        self._segmenter = None if by_service else Segmenter(vad, rate, id_prefix=id_prefix)
+        self._pauses = PauseMeter(vad, rate) if by_service else None
         self._emit = emit
         self._fast = fast
         self._monitor = monitor  # the player's monitor feed (original audio, ducked under translation)
@@ -82,7 +85,8 @@ class InputPipeline:
                 if self._segmenter is not None:
                     self._dispatch(self._segmenter.push(chunk.pcm))
                 else:
-                    raw, now = Unsegmented(chunk.pcm), time.monotonic()
+                    pause_ms = self._pauses.push(chunk.pcm) if self._pauses is not None else 0
+                    raw, now = Unsegmented(chunk.pcm, pause_ms), time.monotonic()
                     for s in self._sessions:
                         s.push(raw, now)
                 if self._monitor is not None:

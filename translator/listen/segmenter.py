@@ -1,4 +1,4 @@
-"""Client-side voice activity and utterance segmentation (pure, no I/O).
+"""Client-side utterance segmentation (pure, no I/O): speech probabilities in, utterances out.
 
 Why segment on the client instead of relying on Voice Live's server VAD:
 
@@ -7,35 +7,49 @@ Why segment on the client instead of relying on Voice Live's server VAD:
   disagree at the edges and one utterance could be translated twice or not at all.
   Cutting here gives every session the same utterance ids and boundaries, and the
   arbiter picks exactly one direction per utterance.
-* **Bounded lag on continuous speech.** Speakers in a lecture rarely pause for the
-  500 ms a VAD needs. When an utterance runs past ``max_segment_ms`` we cut it at
-  the quietest short stretch of its last second and commit it, so translation
-  starts while the speaker goes on. Only the client can cut *in the past*: it holds
-  back at most the last second of audio while a cut may be near, and none otherwise.
+* **Bounded lag on continuous speech.** An interpreter starts while the speaker goes
+  on. Only the client can cut *in the past*: it holds back the audio where a cut may
+  still fall, and none otherwise.
 * **Exact resend after a reconnect.** The client knows which samples belong to an
   utterance that has not been translated yet and sends exactly those again.
 
 The wire then uses manual turns (``turn_detection: null`` + ``commit``).
 
-The detector is an energy VAD over 10 ms frames with an adaptive noise floor: a
-frame is speech when it is ``margin`` dB above the floor (``threshold`` 0.5 →
-16 dB) and above an absolute floor. Speech must last ``speech_duration_ms`` to open
-an utterance, which then includes ``prefix_padding_ms`` before it; ``silence_duration_ms``
-of silence closes it.
+Speech comes from a detector (``vad.py``: Silero by default) as one probability per
+frame, with hysteresis: a frame is speech at ``threshold`` or above, and stays speech
+down to ``threshold - 0.15``. Steady noise has a low probability, so no adaptive floor
+drifts up under it. The cut policy, in order:
+
+1. **A real pause** (``silence_duration_ms`` without speech) closes the utterance.
+2. **A short pause** (``min_pause_ms``, 150 ms) closes it once it holds ``min_cut_ms``
+   of speech: long enough to translate well, and a pause that long falls between
+   sentences, never inside a word. (Only with a limit: without one, utterances end at
+   real pauses alone.)
+3. **The hard limit**: when the speech itself (not the padding) reaches
+   ``max_segment_ms``, the utterance is cut at the best point of the held-back audio:
+   the longest stretch of non-speech frames, else the least speech-like frame. The
+   speaker goes on in a new utterance that starts exactly at the cut (no overlap, no
+   gap). An utterance whose speech is shorter than the limit is never cut.
+
+An utterance opens only after ``speech_duration_ms`` of speech and never holds only
+silence. Its audio includes up to ``prefix_padding_ms`` before the first speech frame
+(never reaching back into the previous utterance) and at most ``_TAIL_MS`` after the last.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
-FRAME_MS = 10
-_ABS_FLOOR_DBFS = -58.0
+from translator.listen.speech import FrameAligner, SpeechGate
+from translator.listen.vad import SpeechDetector, make_detector
+
+DetectorKind = Literal["silero", "webrtc", "energy"]
+
 _TAIL_MS = 150  # silence kept after the last speech frame so endings are not clipped
-_CUT_SEARCH_MS = 1000
-_CUT_SMOOTH_FRAMES = 4  # the "short stretch": 40 ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +57,8 @@ class SegmentOpen:
     utterance: str
     start_ms: int
     """First speech frame on the input timeline (its audio starts up to prefix_padding_ms earlier)."""
+    audio_start_ms: int
+    """Where its audio starts on the input timeline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +72,11 @@ class SegmentAudio:
 class SegmentClose:
     utterance: str
     end_ms: int
+    """Just past its last speech frame."""
     cut: bool
-    """True when cut for length (the speaker went on), False at a pause or end of input."""
+    """True when cut at the hard limit (the speaker went on), False at a pause or end of input."""
+    audio_end_ms: int
+    """Where its audio ends on the input timeline (a little silence after the speech, or the cut)."""
 
 
 Segment = SegmentOpen | SegmentAudio | SegmentClose
@@ -69,6 +88,9 @@ class Unsegmented:
 
     pcm: bytes
     """Mono int16 at 24 kHz, continuing the input timeline."""
+    pause_ms: int = 0
+    """How long the input has been without speech at the end of ``pcm``, by the client's
+    detector (0: speaking). Lets the session end a long turn itself at a pause."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,174 +100,199 @@ class VadParams:
     silence_duration_ms: int = 500
     speech_duration_ms: int = 120
     max_segment_ms: int | None = 4000
+    detector: DetectorKind = "silero"
+    min_cut_ms: int = 1500
+    """Speech an utterance holds before a short pause may end it."""
+    min_pause_ms: int = 150
+    """A short pause: enough to end an utterance that is long enough to translate (a pause
+    between sentences; shorter ones, inside a sentence, do not end it). Only with a limit:
+    without one, utterances end at real pauses alone."""
+
+    @property
+    def off_threshold(self) -> float:
+        """Speech goes on down to this probability (hysteresis)."""
+        return max(0.05, self.threshold - 0.15)
+
+
+@dataclass(slots=True)
+class _Frame:
+    pcm: np.ndarray
+    prob: float
+    speech: bool
 
 
 class Segmenter:
     """Feed PCM with ``push``; get ``Segment`` events in order. ``finish`` at end of input."""
 
-    def __init__(self, params: VadParams, sample_rate_hz: int = 24_000, id_prefix: str = "u") -> None:
+    def __init__(
+        self,
+        params: VadParams,
+        sample_rate_hz: int = 24_000,
+        id_prefix: str = "u",
+        detector: SpeechDetector | None = None,
+    ) -> None:
         self._p = params
-        self._rate = sample_rate_hz
-        self._frame = sample_rate_hz * FRAME_MS // 1000
+        detector = detector or make_detector(params.detector, sample_rate_hz)
+        self._frames = FrameAligner(detector, sample_rate_hz)
+        fm = self._fm = self._frames.frame_ms
+        self._gate = SpeechGate(params, fm)
         self._prefix = id_prefix
         self._count = 0
-        self._rest = np.zeros(0, dtype=np.int16)
-        self._frames_seen = 0
-        self._floor_db = -60.0
-        self._margin_db = 8.0 + 16.0 * params.threshold
-        # Idle: recent frames kept for the prefix padding, with their speech flags.
-        self._recent: deque[tuple[np.ndarray, bool, float]] = deque(
-            maxlen=max(1, (params.prefix_padding_ms + params.speech_duration_ms) // FRAME_MS + 1)
+        self._seen = 0
+        # Idle: recent frames, kept for the prefix padding.
+        self._recent: deque[_Frame] = deque(
+            maxlen=max(1, -(-(params.prefix_padding_ms + params.speech_duration_ms) // fm) + 1)
         )
-        self._speech_run = 0
-        # In speech: frames not yet released (held back near a possible cut).
+        self._run = 0  # speech frames in a row while idle
+        # In an utterance: frames not yet released, from frame index ``_pending_first`` on.
         self._open: str | None = None
-        self._seg_start_frame = 0
-        self._pending: deque[tuple[np.ndarray, float]] = deque()
-        self._pending_first_frame = 0
-        self._silence_run = 0
-        self._last_speech_frame = 0
+        self._pending: deque[_Frame] = deque()
+        self._pending_first = 0
+        self._first_speech = 0
+        self._last_speech = 0  # index just past the last speech frame
 
     @property
     def position_ms(self) -> int:
-        return self._frames_seen * FRAME_MS
+        return self._seen * self._fm
+
+    @property
+    def pause_ms(self) -> int:
+        """How long the input has been without speech, as of the last frame."""
+        return self._gate.pause_ms
 
     def push(self, pcm: bytes) -> list[Segment]:
-        samples = np.frombuffer(pcm, dtype=np.int16)
-        if self._rest.size:
-            samples = np.concatenate([self._rest, samples])
-        n = samples.size // self._frame
-        self._rest = samples[n * self._frame :].copy()
         out: list[Segment] = []
-        if n == 0:
-            return out
-        frames = samples[: n * self._frame].reshape(n, self._frame)
-        f = frames.astype(np.float32)
-        power = np.einsum("ij,ij->i", f, f) / (self._frame * 32768.0**2)
-        levels = 10.0 * np.log10(power + 1e-12)
-        for frame, level in zip(frames, levels.tolist(), strict=True):
-            self._step(frame, level, out)
+        for frame, prob in self._frames.push(pcm):
+            self._step(frame, prob, out)
         return out
 
     def finish(self) -> list[Segment]:
         out: list[Segment] = []
+        for frame, prob in self._frames.flush():
+            self._step(frame, prob, out)
         if self._open is not None:
-            end_frame = min(self._frames_seen, self._last_speech_frame + _TAIL_MS // FRAME_MS)
-            self._close(end_frame, self._last_speech_frame, cut=False, out=out)
+            self._close(min(self._seen, self._last_speech + _TAIL_MS // self._fm), cut=False, out=out)
         return out
 
     # -- the state machine -------------------------------------------------------------
 
-    def _is_speech(self, level: float) -> bool:
-        speech = level > max(self._floor_db + self._margin_db, _ABS_FLOOR_DBFS)
-        if level < self._floor_db:
-            self._floor_db += 0.2 * (level - self._floor_db)  # fall fast into quiet
-        elif not speech:
-            self._floor_db += min(0.05, level - self._floor_db)  # rise slowly with steady noise
-        else:
-            self._floor_db += 0.002  # creep while speaking so a noisier room is learned
-        return speech
-
-    def _step(self, frame: np.ndarray, level: float, out: list[Segment]) -> None:
-        index = self._frames_seen
-        self._frames_seen += 1
-        speech = self._is_speech(level)
+    def _step(self, pcm: np.ndarray, prob: float, out: list[Segment]) -> None:
+        index = self._seen
+        self._seen += 1
+        frame = _Frame(pcm, prob, self._gate.step(prob))
+        fm, p = self._fm, self._p
         if self._open is None:
-            self._recent.append((frame, speech, level))
-            self._speech_run = self._speech_run + 1 if speech else 0
-            if self._speech_run * FRAME_MS >= max(self._p.speech_duration_ms, FRAME_MS):
+            self._recent.append(frame)
+            self._run = self._run + 1 if frame.speech else 0
+            if self._run * fm >= max(p.speech_duration_ms, fm):
                 self._start(index, out)
             return
-        self._pending.append((frame, level))
-        if speech:
-            self._silence_run = 0
-            self._last_speech_frame = index + 1
-        else:
-            self._silence_run += 1
-        if self._silence_run * FRAME_MS >= self._p.silence_duration_ms:
-            end_frame = self._last_speech_frame + _TAIL_MS // FRAME_MS
-            self._close(end_frame, self._last_speech_frame, cut=False, out=out)
+        self._pending.append(frame)
+        if frame.speech:
+            self._last_speech = index + 1
+        gap_ms = self._gate.pause_ms
+        speech_ms = (self._last_speech - self._first_speech) * fm
+        soft = p.max_segment_ms is not None and speech_ms >= p.min_cut_ms and gap_ms >= p.min_pause_ms
+        if gap_ms >= p.silence_duration_ms or soft:
+            self._close(self._last_speech + min(_TAIL_MS // fm, self._gate.pause_frames), cut=False, out=out)
             return
-        limit = self._p.max_segment_ms
-        if limit is not None and (self._frames_seen - self._seg_start_frame) * FRAME_MS >= limit:
+        if p.max_segment_ms is not None and frame.speech and speech_ms >= p.max_segment_ms:
             self._cut(out)
             return
         self._release(out)
 
     def _start(self, index: int, out: list[Segment]) -> None:
-        first_speech = index + 1 - self._speech_run
-        prefix_frames = self._p.prefix_padding_ms // FRAME_MS
-        start_frame = max(first_speech - prefix_frames, index + 1 - len(self._recent))
-        keep = list(self._recent)[len(self._recent) - (index + 1 - start_frame) :]
-        # Soft onsets (a breathy first consonant) sit below the speech margin: walk back
-        # over frames that are still clearly above the noise floor.
-        onset = first_speech
-        while onset > start_frame and keep[onset - 1 - start_frame][2] > self._floor_db + self._margin_db / 2:
-            onset -= 1
-        first_speech = onset
+        first_speech = index + 1 - self._run
+        start = max(first_speech - self._p.prefix_padding_ms // self._fm, index + 1 - len(self._recent))
+        keep = list(self._recent)[len(self._recent) - (index + 1 - start) :]
+        self._open_at(start, first_speech, deque(keep), out)
+
+    def _open_at(self, start: int, first_speech: int, frames: deque[_Frame], out: list[Segment]) -> None:
         self._count += 1
         self._open = f"{self._prefix}{self._count}"
-        self._seg_start_frame = start_frame
-        self._pending = deque((f, lv) for f, _, lv in keep)
-        self._pending_first_frame = start_frame
-        self._silence_run = 0
-        self._last_speech_frame = index + 1
+        self._pending, self._pending_first = frames, start
+        self._first_speech = first_speech
+        self._last_speech = first_speech + 1
         self._recent.clear()
-        self._speech_run = 0
+        self._run = 0
         # The audio includes the prefix padding; the utterance's time starts at its first speech.
-        out.append(SegmentOpen(self._open, first_speech * FRAME_MS))
+        out.append(SegmentOpen(self._open, first_speech * self._fm, start * self._fm))
         self._release(out)
 
-    def _release(self, out: list[Segment], upto_frame: int | None = None) -> None:
-        """Send pending frames, keeping back the last second while a cut may come."""
+    def _held_from(self) -> int:
+        """The first frame a hard cut may still fall on (frames before it can be sent)."""
+        if self._p.max_segment_ms is None:
+            return self._seen
+        return max(self._first_speech + self._p.min_cut_ms // self._fm, self._first_speech + 1)
+
+    def _release(self, out: list[Segment], upto: int | None = None) -> None:
+        """Send the pending frames before ``upto`` (default: all that no cut can reach)."""
         assert self._open is not None
-        if upto_frame is None:
-            upto_frame = self._frames_seen
-            limit = self._p.max_segment_ms
-            if limit is not None:
-                cut_window_opens = self._seg_start_frame + (limit - _CUT_SEARCH_MS) // FRAME_MS
-                upto_frame = min(
-                    upto_frame, max(cut_window_opens, self._frames_seen - _CUT_SEARCH_MS // FRAME_MS)
-                )
-        n = upto_frame - self._pending_first_frame
+        upto = min(self._seen, self._held_from()) if upto is None else upto
+        n = min(upto - self._pending_first, len(self._pending))
         if n <= 0:
             return
-        frames = [self._pending.popleft()[0] for _ in range(min(n, len(self._pending)))]
-        self._pending_first_frame += len(frames)
+        frames = [self._pending.popleft().pcm for _ in range(n)]
+        self._pending_first += n
         out.append(SegmentAudio(self._open, np.concatenate(frames).tobytes()))
 
-    def _close(self, end_frame: int, speech_end_frame: int, cut: bool, out: list[Segment]) -> None:
+    def _close(self, end: int, cut: bool, out: list[Segment]) -> None:
+        """Close the open utterance just before frame ``end``; later frames go back to idle."""
         assert self._open is not None
-        end_frame = min(end_frame, self._frames_seen)
-        self._release(out, upto_frame=end_frame)
-        out.append(SegmentClose(self._open, speech_end_frame * FRAME_MS, cut))
+        end = min(end, self._seen)
+        self._release(out, upto=end)
+        speech_end = min(self._last_speech, end)
+        out.append(SegmentClose(self._open, speech_end * self._fm, cut, end * self._fm))
         self._open = None
-        self._pending.clear()
-        self._silence_run = 0
+        rest = list(self._pending)[max(0, end - self._pending_first) :]
+        self._pending = deque()
         self._recent.clear()
-        self._speech_run = 0
+        self._recent.extend(rest)
+        self._run = 0
+        for f in rest:
+            self._run = self._run + 1 if f.speech else 0
 
     def _cut(self, out: list[Segment]) -> None:
-        """Close at the quietest 40 ms of the last second; the speech goes on in a new utterance."""
-        levels = np.array([lv for _, lv in self._pending], dtype=np.float32)
-        first = self._pending_first_frame
-        lo = max(
-            0, self._frames_seen - _CUT_SEARCH_MS // FRAME_MS - first, self._seg_start_frame + 100 - first
+        """Hard limit: close at the best point of the held-back audio; the speech goes on
+        in a new utterance that starts exactly there."""
+        first = self._pending_first
+        lo = max(self._held_from(), first + 1) - first
+        frames = list(self._pending)
+        off = self._p.off_threshold
+        cut = first + lo + _best_cut(frames[lo:-1], off) if len(frames) - 1 > lo else self._seen - 1
+        rest = deque(frames[cut - first :])
+        before = frames[: cut - first]
+        self._last_speech = next(
+            (first + k + 1 for k in range(len(before) - 1, -1, -1) if before[k].speech), cut
         )
-        window = levels[lo:]
-        if window.size >= _CUT_SMOOTH_FRAMES:
-            smooth = np.convolve(window, np.ones(_CUT_SMOOTH_FRAMES) / _CUT_SMOOTH_FRAMES, mode="valid")
-            cut_frame = first + lo + int(np.argmin(smooth)) + _CUT_SMOOTH_FRAMES // 2
-        else:
-            cut_frame = self._frames_seen
-        rest = list(self._pending)[cut_frame - first :]
-        self._close(cut_frame, cut_frame, cut=True, out=out)
-        # The speaker goes on: a new utterance starts exactly at the cut, no padding, no overlap.
-        self._count += 1
-        self._open = f"{self._prefix}{self._count}"
-        self._seg_start_frame = cut_frame
-        self._pending = deque(rest)
-        self._pending_first_frame = cut_frame
-        self._last_speech_frame = self._frames_seen
-        out.append(SegmentOpen(self._open, cut_frame * FRAME_MS))
-        self._release(out)
+        self._close(cut, cut=True, out=out)
+        first_speech = next((cut + i for i, f in enumerate(rest) if f.speech), self._seen - 1)
+        self._open_at(cut, first_speech, rest, out)
+
+
+def _best_cut(frames: list[_Frame], off: float) -> int:
+    """Where in ``frames`` to cut: in the longest non-speech stretch (the lowest in
+    probability among equals); else at the quietest frame of those least like speech
+    (a detector sure of speech throughout still shows a word boundary in the level)."""
+    best: tuple[int, float, int] | None = None  # (length, -mean prob, cut index)
+    i = 0
+    while i < len(frames):
+        if frames[i].speech:
+            i += 1
+            continue
+        j = i
+        while j < len(frames) and not frames[j].speech:
+            j += 1
+        # the middle, rounded towards the start: the detector's verdict lags the audio a little
+        score = (j - i, -float(np.mean([f.prob for f in frames[i:j]])), i + (j - i) // 2)
+        if best is None or score[:2] > best[:2]:
+            best = score
+        i = j
+    if best is not None:
+        return best[2]
+    probs = np.array([f.prob for f in frames], dtype=np.float64)
+    smooth = np.convolve(probs, np.ones(3) / 3, mode="same") if probs.size >= 3 else probs
+    floor = max(float(smooth.min()), off)
+    candidates = np.flatnonzero(smooth <= floor + 0.05)
+    levels = [float(np.mean(np.square(frames[k].pcm.astype(np.float64)))) for k in candidates.tolist()]
+    return int(candidates[int(np.argmin(levels))])

@@ -106,7 +106,11 @@ class TurnDetection(_Model):
         4000,
         ge=1500,
         le=60000,
-        description="client only: cut speech that runs on past this (null: never cut)",
+        description="end an utterance whose speech runs on past this, at the best pause (null: never)",
+    )
+    detector: Literal["silero", "webrtc", "energy"] = Field(
+        "silero",
+        description="the client's speech detector: cuts client turns, finds pauses in long service turns",
     )
     remove_filler_words: bool = Field(False, description="azure_semantic_vad variants only")
     languages: tuple[Language, ...] = Field((), description="azure_semantic_vad variants only")

@@ -58,7 +58,8 @@ class Utt:
     # across connections
     transcript: str | None = None
     translate: bool | None = None
-    transcription_failures: int = 0
+    transcription_failed: bool = False
+    """The service could not transcribe it: it is translated from its audio."""
     response_attempts: int = 0
     first_audio_wall_s: float | None = None
     heard_from_ms: int | None = None

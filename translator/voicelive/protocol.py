@@ -272,11 +272,18 @@ def _done(e: Any) -> ResponseEnded:
 
 
 def _transcribed(e: Any) -> Transcribed:
-    locales = [_str(getattr(p, "locale", None)) for p in (getattr(e, "phrases", None) or []) if p is not None]
-    locales = [loc for loc in locales if loc]
-    # The locale of most of the text: phrases are in order, usually one per utterance.
-    locale = max(set(locales), key=locales.count) if locales else None
-    return Transcribed(_id(e.item_id), _str(e.transcript), locale)
+    return Transcribed(_id(e.item_id), _str(e.transcript), _main_locale(getattr(e, "phrases", None) or []))
+
+
+def _main_locale(phrases: list[Any]) -> str | None:
+    """The locale of most of the text: the one whose phrases hold the most characters.
+    A tie goes to the locale heard first, so a decision never depends on hash order."""
+    weight: dict[str, int] = {}
+    for p in phrases:
+        locale = _str(getattr(p, "locale", None)) if p is not None else ""
+        if locale:
+            weight[locale] = weight.get(locale, 0) + max(1, len(_str(getattr(p, "text", None))))
+    return max(weight, key=weight.__getitem__) if weight else None  # max keeps the first of equals
 
 
 def _failed(e: Any) -> TranscriptionFailed:

@@ -76,6 +76,8 @@ class TurnStats:
     renewals: int = 0
     retries: int = 0
     errors: int = 0
+    untranscribed: int = 0
+    """Utterances the service could not transcribe (translated from their audio)."""
     latencies: list[Latency] = field(default_factory=list)
 
 
@@ -144,11 +146,12 @@ class Turns:
             return
         u.translate = translate
         if translate:
-            u.transcript = u.transcript or source_text
-            src, tgt = self.direction.source, self.direction.target
-            self._emit(
-                SourceFinal(self.key, u.id, src, tgt, u.start_ms, u.end_ms or u.start_ms, u.transcript)
-            )
+            u.transcript = u.transcript or source_text or None
+            if u.transcript:
+                src, tgt = self.direction.source, self.direction.target
+                self._emit(
+                    SourceFinal(self.key, u.id, src, tgt, u.start_ms, u.end_ms or u.start_ms, u.transcript)
+                )
         elif u.item_id is not None:
             self._drop_items(u)
             self._end(u, Stage.SKIPPED)
@@ -250,6 +253,29 @@ class Turns:
                 self._server_error(wire)
             case _:
                 self._on_input(wire)
+
+    def _untranscribed(self, u: Utt, message: str) -> None:
+        """The service could not transcribe ``u``. Its audio is on the service (or, for
+        service turns, on the tape), so it is still translated, from the audio; the
+        direction comes from the other sessions' transcripts or the arbiter's rule."""
+        if u.terminal or u.transcription_failed:
+            return
+        u.transcription_failed = True
+        self.stats.untranscribed += 1
+        self._log.warning("transcription_failed", utterance=u.id, reason=message, outcome="translate_audio")
+        self._emit(
+            Notice(
+                self.key,
+                "warning",
+                f"utterance {u.id} could not be transcribed ({message}); translating it from the audio",
+            )
+        )
+        u.stage = Stage.TRANSCRIBED
+        if u.translate is None:
+            self._arbiter.report(self.key, u.id, "", None, self._span(u), failed=True)
+        elif u.translate is False:
+            self._drop_items(u)
+            self._end(u, Stage.SKIPPED)
 
     def _end(self, u: Utt, stage: Stage, reason: str = "") -> None:
         if not u.terminal:

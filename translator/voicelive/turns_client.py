@@ -6,9 +6,9 @@ uses manual turns (``turn_detection: null``, ``input_audio_buffer.commit``).
 Rules that keep exactly one translation per utterance, in order (see ``ledger.py``):
 an utterance's audio is appended after the previous one was committed; it is
 committed once the previous one is settled; one response at a time; a retried
-response first withdraws later user items; a failed transcription sends the audio
-again after clearing the input buffer. The last two exchanges stay in the
-conversation as context; older items are deleted.
+response first withdraws later user items; an utterance the service could not
+transcribe is translated from its audio, which is the newest user item then. The
+last two exchanges stay in the conversation as context; older items are deleted.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from translator.events import Notice, UtteranceSkipped
 from translator.listen.segmenter import Segment, SegmentAudio, SegmentClose, SegmentOpen, Unsegmented
 from translator.voicelive.ledger import Stage, Utt
 from translator.voicelive.protocol import Committed, TranscriptionFailed, WireEvent
-from translator.voicelive.turns import MAX_ATTEMPTS, Turns, append_events
+from translator.voicelive.turns import Turns, append_events
 
 _CONTEXT_ITEMS = 4  # the last two exchanges stay in the conversation as context
 
@@ -119,7 +119,8 @@ class ClientTurns(Turns):
             case Committed(item_id=item):
                 self._committed(item)
             case TranscriptionFailed(item_id=item, message=message):
-                self._transcription_failed(item, message)
+                if (u := self.ledger.by_item(item)) is not None:
+                    self._untranscribed(u, message)
             case _:
                 pass
 
@@ -134,25 +135,6 @@ class ClientTurns(Turns):
                 self._end(u, Stage.SKIPPED)
             return
         u.item_id = item
-
-    def _transcription_failed(self, item: str, message: str) -> None:
-        u = self.ledger.by_item(item)
-        if u is None or u.terminal:
-            return
-        u.transcription_failures += 1
-        self.stats.retries += 1
-        self._drop_items(u)
-        if u.transcription_failures >= MAX_ATTEMPTS:
-            self._log.error("transcription_gave_up", utterance=u.id, reason=message)
-            self._emit(Notice(self.key, "error", f"utterance {u.id} could not be transcribed: {message}"))
-            self._end(u, Stage.SKIPPED, "transcription failed")
-            return
-        self._log.warning(
-            "transcription_failed_retrying", utterance=u.id, reason=message, attempt=u.transcription_failures
-        )
-        # Send the utterance again: clear the buffer (it may hold the next utterance's start).
-        self._outbox.append({"type": "input_audio_buffer.clear"})
-        self.ledger.rewind_from(u)
 
     def _after_failed_response(self, u: Utt) -> None:
         """Take later utterances out of the conversation so the retried response sees ``u`` last.

@@ -18,6 +18,17 @@ connection, and ``_origin`` maps them onto the input timeline. The start include
 prefix padding and the end includes the silence that ended the turn. Both are taken
 off, so subtitles line up with the speech.
 
+Long turns: the service closes a turn only at its own pause. When a turn's speech
+has run ``max_segment_ms`` and the client's detector hears a gap between words (or
+``_CUT_GRACE_MS`` later in any case), the client commits the buffer itself. The SDK
+documents this: a manual commit "during VAD activation" is allowed, and the item id
+of ``speech_started`` then need not be the one ``speech_stopped`` gives [SRC
+``ServerEventInputAudioBufferSpeechStarted``]. Which id the commit gets is not
+documented, so both are taken: the commit's answer is the committed item whose id is
+the cut turn's or unknown. The speech goes on as a new utterance that starts at the
+cut, and takes the next unknown id the service gives (``speech_started``,
+``speech_stopped`` or ``committed``).
+
 End of input: a little silence, then one manual commit. Its answer comes after every
 event about the audio before it, so once it arrives nothing more is to come. The
 answer is the commit of an item the turn detection never announced, or an error if
@@ -27,13 +38,14 @@ New connection: utterances that have a transcript keep it, since their responses
 need only the text. From the oldest utterance without one, the audio is sent again
 (``tape.py``) and its turns are heard anew; the old ones are withdrawn.
 
-Left to the service: a failed transcription is not retried (the audio cannot be
-committed again on its own under the service's turn detection); the utterance is
-reported and skipped.
+A failed transcription is translated from the audio: the response gets the
+utterance's audio from the tape as an ``input_audio`` message (or, in a pair, the text
+another session heard).
 """
 
 from __future__ import annotations
 
+import base64
 import enum
 import time
 from collections import deque
@@ -66,6 +78,8 @@ _TAIL_MS = 300
 """Silence after the end of input, on top of ``silence_duration_ms``."""
 _HISTORY = 2
 """Exchanges given to each response as context."""
+_CUT_GRACE_MS = 700
+"""Past ``max_segment_ms``, how long a long turn waits for a gap between words."""
 
 
 class _Flush(enum.Enum):
@@ -77,6 +91,11 @@ class _Flush(enum.Enum):
 def _message(role: str, text: str) -> dict[str, Any]:
     part = "input_text" if role == "user" else "text"
     return {"type": "message", "role": role, "content": [{"type": part, "text": text}]}
+
+
+def _audio_message(pcm: bytes) -> dict[str, Any]:
+    audio = base64.b64encode(pcm).decode()
+    return {"type": "message", "role": "user", "content": [{"type": "input_audio", "audio": audio}]}
 
 
 class ServerTurns(Turns):
@@ -93,6 +112,15 @@ class ServerTurns(Turns):
         self._tape = Tape(INPUT_RATE_HZ)
         self._padding_ms = turn_detection.prefix_padding_ms
         self._silence_ms = turn_detection.silence_duration_ms
+        self._limit_ms = turn_detection.max_segment_ms
+        self._pause_ms = 0
+        """The client detector's pause at the end of the newest audio (0: speaking)."""
+        self._cutting: tuple[Utt, int] | None = None
+        """A long turn this client committed (and the input time of the cut), unanswered."""
+        self._continuation: Utt | None = None
+        """The speech after a cut, until the service gives it an item id."""
+        self._uncut: set[str] = set()
+        """Utterances whose cut the service refused: not tried again."""
         self._id_prefix = id_prefix
         self._count = 0
         self._sent = 0
@@ -114,6 +142,7 @@ class ServerTurns(Turns):
         if not isinstance(item, Unsegmented):
             raise TypeError("the service detects this session's turns: push raw audio")
         self._tape.append(item.pcm)
+        self._pause_ms = item.pause_ms
         self._wall = (self._tape.end_ms, wall_s)
         self._bound()
 
@@ -173,11 +202,14 @@ class ServerTurns(Turns):
         self._sent = self._origin = self._tape.offset(resume_ms)
         self._sends.clear()
         self._flush = _Flush.NONE
+        self._cutting = self._continuation = None
 
     def backlog_ms(self) -> int:
-        live = self.ledger.live()
-        since = live[0].start_ms if live else self._resume_ms()
-        return max(0, self._tape.end_ms - since)
+        """Input behind the oldest turn that is sure to be answered. An open turn is not:
+        it ends only with more input, so fast mode must never wait for it (it would wait
+        for ever on a long run of speech)."""
+        waiting = [u for u in self.ledger.live() if u.stage is not Stage.OPEN]
+        return max(0, self._tape.end_ms - waiting[0].start_ms) if waiting else 0
 
     # -- state ----------------------------------------------------------------------------
 
@@ -198,6 +230,10 @@ class ServerTurns(Turns):
         out = self._outbox[:]
         self._outbox.clear()
         out.extend(self._appends(now_s))
+        cut = self._cut_due()
+        if cut is not None:
+            self._cutting = (cut, self._tape.ms(self._sent))
+            out.append({"type": "input_audio_buffer.commit", "event_id": f"cut-{cut.id}-{self._connection}"})
         if self.input_done and self._flush is _Flush.NONE:
             # Silence lets the turn detection close the last turn as it would live.
             silence = bytes((self._silence_ms + _TAIL_MS) * INPUT_RATE_HZ // 1000 * 2)
@@ -209,7 +245,7 @@ class ServerTurns(Turns):
             items = []
             for said, done in self._history:
                 items += [_message("user", said), _message("assistant", done)]
-            items.append(_message("user", due.transcript or ""))
+            items.append(_message("user", due.transcript) if due.transcript else self._audio_of(due))
             out.append(
                 {
                     "type": "response.create",
@@ -219,7 +255,29 @@ class ServerTurns(Turns):
             )
         self.ledger.forget_finished()
         self._hidden &= self.ledger.utts.keys()
+        self._uncut &= self.ledger.utts.keys()
         return out
+
+    def _cut_due(self) -> Utt | None:
+        """A turn whose speech ran past ``max_segment_ms``, at a gap between words or
+        ``_CUT_GRACE_MS`` later."""
+        if self._limit_ms is None or self._cutting is not None or self._flush is not _Flush.NONE:
+            return None
+        u = next((v for v in self.ledger.live() if v.stage is Stage.OPEN and v.id not in self._hidden), None)
+        if u is None or u.id in self._uncut:
+            return None
+        speech_ms = self._tape.ms(self._sent) - u.start_ms
+        at_pause = self._pause_ms > 0
+        if speech_ms >= self._limit_ms + _CUT_GRACE_MS or (speech_ms >= self._limit_ms and at_pause):
+            self._log.info("long_turn_cut", utterance=u.id, speech_ms=speech_ms, at_pause=at_pause)
+            return u
+        return None
+
+    def _audio_of(self, u: Utt) -> dict[str, Any]:
+        """``u``'s audio from the tape, for a response that cannot quote its transcript."""
+        start = self._tape.offset(self._heard_from(u))
+        end = self._tape.offset(u.end_ms + self._silence_ms if u.end_ms is not None else self._tape.end_ms)
+        return _audio_message(self._tape.read(start, max(0, end - start)))
 
     def _appends(self, now_s: float) -> list[dict[str, Any]]:
         if self._sent < self._tape.start:
@@ -254,24 +312,32 @@ class ServerTurns(Turns):
                 u = self.ledger.by_item(item)
                 if u is None or u.terminal:
                     return
-                if u.id not in self._hidden:
-                    self._log.error("transcription_failed", utterance=u.id, reason=message)
-                    self._emit(
-                        Notice(self.key, "error", f"utterance {u.id} could not be transcribed: {message}")
-                    )
-                self._drop_items(u)
-                self._end(u, Stage.SKIPPED, "transcription failed")
+                if u.id in self._hidden:  # resent audio of a kept turn, or the flush's silence
+                    self._drop_items(u)
+                    self._end(u, Stage.SKIPPED, "transcription failed")
+                    return
+                self._untranscribed(u, message)
             case _:
                 pass
 
-    def _new_utterance(self, item: str, heard_from_ms: int, start_ms: int) -> Utt:
+    def _new_utterance(self, item: str | None, heard_from_ms: int, start_ms: int) -> Utt:
         self._count += 1
         u = self.ledger.open(f"{self._id_prefix}{self._count}", start_ms, self._wall_at(start_ms))
         u.item_id = item
         u.heard_from_ms = heard_from_ms
         return u
 
+    def _adopt(self, item: str) -> Utt | None:
+        """The speech after a cut takes the first item id the service gives it."""
+        c, self._continuation = self._continuation, None
+        if c is None or c.terminal or c.item_id is not None:
+            return None
+        c.item_id = item
+        return c
+
     def _began(self, item: str, heard_from_ms: int) -> None:
+        if self._adopt(item) is not None:
+            return
         start_ms = heard_from_ms + self._padding_ms
         u = self._new_utterance(item, heard_from_ms, start_ms)
         kept = [v for v in self.ledger.live() if v.transcript is not None and v.end_ms is not None]
@@ -283,7 +349,7 @@ class ServerTurns(Turns):
         self._emit(SpeechStarted(self.key, u.id, start_ms))
 
     def _ended_at(self, item: str, end_ms: int) -> None:
-        u = self.ledger.by_item(item)
+        u = self.ledger.by_item(item) or self._adopt(item)
         if u is None or u.stage is not Stage.OPEN:
             return
         self._close(u, end_ms - self._silence_ms, end_ms)
@@ -298,6 +364,9 @@ class ServerTurns(Turns):
 
     def _committed(self, item: str) -> None:
         u = self.ledger.by_item(item)
+        if self._cutting is not None and (u is None or (u is self._cutting[0] and u.stage is Stage.OPEN)):
+            self._split(item)
+            return
         if u is None:
             u = self._unannounced(item)
         if u.stage is Stage.OPEN:
@@ -305,6 +374,18 @@ class ServerTurns(Turns):
             self._close(u, end_ms, end_ms)
         if u.stage is Stage.CLOSED:
             u.stage = Stage.COMMITTED
+
+    def _split(self, item: str) -> None:
+        """The answer to a cut: the turn so far is this item; the speech goes on as a new
+        utterance from the cut."""
+        assert self._cutting is not None
+        (u, cut_ms), self._cutting = self._cutting, None
+        u.item_id = item
+        self._close(u, cut_ms, cut_ms)
+        u.stage = Stage.COMMITTED
+        c = self._new_utterance(None, cut_ms, cut_ms)
+        self._continuation = c
+        self._emit(SpeechStarted(self.key, c.id, cut_ms))
 
     def _unannounced(self, item: str) -> Utt:
         """A commit of an item the turn detection never announced: the answer to our
@@ -314,6 +395,8 @@ class ServerTurns(Turns):
         speaking = next((u for u in self.ledger.live() if u.stage is Stage.OPEN), None)
         if speaking is not None:
             speaking.item_id = item
+            if speaking is self._continuation:
+                self._continuation = None
             return speaking
         u = self._new_utterance(item, self._boundary_ms, self._boundary_ms)
         self._hidden.add(u.id)
@@ -322,6 +405,10 @@ class ServerTurns(Turns):
     def _answers_own_event(self, client_event_id: str) -> bool:
         if client_event_id.startswith("flush-") and self._flush is _Flush.SENT:
             self._flush = _Flush.DONE  # nothing was left in the buffer
+            return True
+        if client_event_id.startswith("cut-") and self._cutting is not None:
+            self._uncut.add(self._cutting[0].id)  # refused: the service's own detector ends the turn
+            self._cutting = None
             return True
         return False
 
