@@ -267,9 +267,6 @@ def profile_yaml(
 
 # -- directions built in-process (as app.py builds them), instrumented ---------------------------
 
-_FRAME_BYTES = RATE_HZ * 2 * 10 // 1000  # the segmenter's 10 ms frame
-_FRAMES_PER_CHUNK = CHUNK_MS // 10
-
 
 @dataclass
 class DirectionResult:
@@ -295,12 +292,12 @@ def _instrumented_classes() -> tuple[type[Any], type[Any]]:
     class RecordingSegmenter(Segmenter):
         releases: list[tuple[str, int, int]]
 
-        def _release(self, out: list[Any], upto_frame: int | None = None) -> None:
-            first = self._pending_first_frame
-            super()._release(out, upto_frame)
-            if self._pending_first_frame > first and self._open is not None:
+        def _release(self, out: list[Any], upto: int | None = None) -> None:
+            first = self._pending_first
+            super()._release(out, upto)
+            if self._pending_first > first and self._open is not None:
                 self.__dict__.setdefault("releases", []).append(
-                    (self._open, first, self._pending_first_frame - first)
+                    (self._open, first, self._pending_first - first)
                 )
 
     class TimedSession(Session):
@@ -322,12 +319,14 @@ def _append_latencies(seg: Any, session: Any, source: PacedSource, result: Direc
     for utt, first, _ in getattr(seg, "releases", []):
         first_frame.setdefault(utt, first)
     order = list(first_frame)
+    frame_ms = seg.position_ms // max(1, seg._seen)  # the segmenter's frame (its detector's hop)
+    frame_bytes = RATE_HZ * 2 * frame_ms // 1000
     k = offset = 0
     for t, type_, size, event_id in session.sent:
         if type_ == "input_audio_buffer.append" and k < len(order):
             offset += size
-            last_frame = first_frame[order[k]] + (offset - 1) // _FRAME_BYTES
-            captured = source.handed_s[last_frame // _FRAMES_PER_CHUNK]
+            last_frame = first_frame[order[k]] + (offset - 1) // frame_bytes
+            captured = source.handed_s[min(len(source.handed_s) - 1, last_frame * frame_ms // CHUNK_MS)]
             result.capture_to_append_ms.append((t - captured) * 1000.0)
             newest = source.handed_s[bisect.bisect_right(source.handed_s, t) - 1]
             result.chunk_to_append_ms.append((t - newest) * 1000.0)

@@ -191,7 +191,9 @@ async def test_service_turns_lose_no_line_and_double_none(tmp_path: Path, fault:
         assert len(emulator.records) >= 2
 
 
-async def test_a_failed_transcription_is_reported_and_the_rest_translated(tmp_path: Path) -> None:
+async def test_a_failed_transcription_is_still_translated_from_the_audio(tmp_path: Path) -> None:
+    """The service still has the audio: the response gets it as an ``input_audio``
+    message, so the sentence is translated once, and the run says so."""
     scenario_path = SAMPLES / "en-es-sample.yaml"
     result, out, emulator = await _run(
         tmp_path,
@@ -202,10 +204,19 @@ async def test_a_failed_transcription_is_reported_and_the_rest_translated(tmp_pa
     )
     spoken = yaml.safe_load(scenario_path.read_text("utf-8"))["utterances"]
     lines = read_jsonl(out / "all.jsonl")
-    _assert_in_order_once(lines, [spoken[0], *spoken[2:]], "es-ES")
-    assert "could not be transcribed" in result.stdout
+    got = [x for x in lines if x["kind"] == "translation"]
+    assert [g["text"] for g in got] == [_expected(u, "es-ES") for u in spoken]
+    sources = [x["utterance"] for x in lines if x["kind"] == "source"]
+    assert sources == [g["utterance"] for i, g in enumerate(got) if i != 1], "no transcript, no source line"
+    assert "could not be transcribed" in result.stdout and "translating it from the audio" in result.stdout
     assert '"event": "transcription_failed"' in result.stderr
     assert emulator.options.faults.fired()
+    audio_items = [
+        c["response"]["input_items"][-1]["content"][0]["type"]
+        for r in emulator.records
+        for c in r.of_type("response.create")
+    ]
+    assert audio_items.count("input_audio") == 1
 
 
 def test_ctrl_c_mid_sentence_translates_what_was_said(tmp_path: Path) -> None:

@@ -1,0 +1,61 @@
+"""Real recorded voices (``tests/realspeech.py``) through the real CLI and SDK against the
+emulator, with every turn detector: 70 s of continuous speech in steady noise, sentences
+joined by 50 to 200 ms, streamed with ``--fast``.
+
+Each run must finish (long speech once hung the service turns in fast mode), leave no
+sentence untranslated, and keep every utterance within ``max_segment_ms`` + 1 s.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import soundfile
+
+from tests import realspeech as rs
+from tests.e2e.conftest import SECRET_KEY, read_jsonl, run_cli_async
+from translator.emulator import Emulator, EmulatorOptions
+
+pytestmark = pytest.mark.skipif(rs.missing() is not None, reason=str(rs.missing()))
+
+PROFILE = """
+name: real voices, {kind}
+input: {input}
+directions:
+  - {{source: en-US, target: es-ES}}
+turn_detection:
+  type: {kind}
+  max_segment_ms: 4000
+"""
+
+
+@pytest.fixture(scope="module")
+def noisy_talk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, rs.Recording]:
+    rec = rs.degrade(rs.continuous_english(70.0), "pink", 15, -6, seed=7)
+    path = tmp_path_factory.mktemp("real") / "talk.wav"
+    soundfile.write(path, rec.pcm, rs.RATE_HZ, subtype="PCM_16")
+    return path, rec
+
+
+@pytest.mark.parametrize("kind", ["client", "server_vad", "azure_semantic_vad"])
+async def test_continuous_real_speech_finishes_whole_and_bounded(
+    tmp_path: Path, noisy_talk: tuple[Path, rs.Recording], kind: str
+) -> None:
+    wav, rec = noisy_talk
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(PROFILE.format(kind=kind, input=wav), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    async with Emulator(EmulatorOptions()) as emulator:
+        result = await run_cli_async(
+            "run", str(profile), "--no-play", "--fast", "--subtitles", str(out), "--endpoint", emulator.url
+        )
+    assert result.code == 0, result.stderr[-3000:]
+    assert SECRET_KEY not in result.stdout + result.stderr + out.read_text("utf-8")
+    lines = [x for x in read_jsonl(out) if x["kind"] == "translation"]
+    for x in lines:
+        assert x["end_ms"] - x["start_ms"] <= 4000 + 1000, x
+    # every sentence of the recording lies (mostly) inside translated utterances
+    for u in rec.utterances:
+        inside = sum(max(0, min(x["end_ms"], u.end_ms) - max(x["start_ms"], u.start_ms)) for x in lines)
+        assert inside >= 0.8 * (u.end_ms - u.start_ms), (u, [(x["start_ms"], x["end_ms"]) for x in lines])
