@@ -50,6 +50,7 @@ from translator.listen.vad import SpeechDetector, make_detector
 DetectorKind = Literal["silero", "webrtc", "energy"]
 
 _TAIL_MS = 150  # silence kept after the last speech frame so endings are not clipped
+_FLOOR_MARGIN_DB = 6.0  # a frame this close to the quietest of the last 2 s is no speech
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,8 @@ class _Frame:
     pcm: np.ndarray
     prob: float
     speech: bool
+    level: float
+    """dBFS"""
 
 
 class Segmenter:
@@ -150,6 +153,7 @@ class Segmenter:
         self._pending_first = 0
         self._first_speech = 0
         self._last_speech = 0  # index just past the last speech frame
+        self._levels: deque[float] = deque([0.0], maxlen=max(1, 2000 // fm))  # recent frame levels
 
     @property
     def position_ms(self) -> int:
@@ -179,7 +183,8 @@ class Segmenter:
     def _step(self, pcm: np.ndarray, prob: float, out: list[Segment]) -> None:
         index = self._seen
         self._seen += 1
-        frame = _Frame(pcm, prob, self._gate.step(prob))
+        frame = _Frame(pcm, prob, self._gate.step(prob), _level_db(pcm))
+        self._levels.append(frame.level)
         fm, p = self._fm, self._p
         if self._open is None:
             self._recent.append(frame)
@@ -188,7 +193,9 @@ class Segmenter:
                 self._start(index, out)
             return
         self._pending.append(frame)
-        if frame.speech:
+        # The detector's verdict lingers a frame or so after the voice stops; a frame at the
+        # room's noise floor is not speech, so it never lengthens the speech.
+        if frame.speech and frame.level > min(self._levels) + _FLOOR_MARGIN_DB:
             self._last_speech = index + 1
         gap_ms = self._gate.pause_ms
         speech_ms = (self._last_speech - self._first_speech) * fm
@@ -270,6 +277,11 @@ class Segmenter:
         self._open_at(cut, first_speech, rest, out)
 
 
+def _level_db(pcm: np.ndarray) -> float:
+    x = pcm.astype(np.float32)
+    return 10.0 * float(np.log10(float(np.dot(x, x)) / (x.size * 32768.0**2) + 1e-12))
+
+
 def _best_cut(frames: list[_Frame], off: float) -> int:
     """Where in ``frames`` to cut: in the longest non-speech stretch (the lowest in
     probability among equals); else at the quietest frame of those least like speech
@@ -294,5 +306,4 @@ def _best_cut(frames: list[_Frame], off: float) -> int:
     smooth = np.convolve(probs, np.ones(3) / 3, mode="same") if probs.size >= 3 else probs
     floor = max(float(smooth.min()), off)
     candidates = np.flatnonzero(smooth <= floor + 0.05)
-    levels = [float(np.mean(np.square(frames[k].pcm.astype(np.float64)))) for k in candidates.tolist()]
-    return int(candidates[int(np.argmin(levels))])
+    return int(candidates[int(np.argmin([frames[k].level for k in candidates.tolist()]))])
