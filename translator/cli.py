@@ -144,7 +144,7 @@ def _check(path: Path) -> int:
 
     from translator.profile.model import load_profile
     from translator.voicelive.connect import ENDPOINT_ENV, KEY_ENV, check_endpoint
-    from translator.voicelive.protocol import session_config
+    from translator.voicelive.wire.configure import session_config
 
     profile = load_profile(path)
     resolved: dict[str, Any] = profile.model_dump(mode="json")

@@ -38,7 +38,7 @@ def summarize(
             "renewals": s.stats.renewals,
             "retries": s.stats.retries,
             "server_errors": s.stats.errors,
-            "audio_dropped_ms": s.ledger.dropped_ms,
+            "audio_dropped_ms": s.utterances.dropped_ms,
             "latency_ms": {
                 "end_to_first_audio": _figures(
                     [x.end_to_first_audio_ms for x in lat if x.end_to_first_audio_ms]

@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.conftest import ROOT
 from translator.listen.arbiter import Arbiter
-from translator.voicelive.protocol import _main_locale
+from translator.voicelive.wire.inbound import _main_locale
 
 
 def _pair(timeout_s: float = 0.05) -> tuple[Arbiter, list[tuple[str, str, bool, str]]]:
@@ -77,7 +77,7 @@ def test_a_tie_between_locales_goes_to_the_one_heard_first() -> None:
 _PROBE = """
 import json
 from types import SimpleNamespace as P
-from translator.voicelive.protocol import _main_locale
+from translator.voicelive.wire.inbound import _main_locale
 langs = ["en-US", "es-ES", "fr-FR", "de-DE", "zh-CN", "ja-JP"]
 out = []
 for i in range(200):

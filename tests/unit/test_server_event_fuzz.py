@@ -18,8 +18,8 @@ from translator.events import TranslationFinal, TranslatorEvent
 from translator.listen.arbiter import Arbiter
 from translator.profile.model import parse_profile
 from translator.voicelive.connect import ServiceTarget
-from translator.voicelive.ledger import Stage
 from translator.voicelive.session import Session
+from translator.voicelive.utterances import Stage
 
 # A copy of shared/voicelive-sample-sequence.jsonl: one utterance's events as the service sends them.
 SEQUENCE = [
@@ -33,10 +33,10 @@ PROFILE = parse_profile("directions: [{source: es-ES, target: en-US}]")
 def _session(events: list[TranslatorEvent]) -> Session:
     target = ServiceTarget("http://127.0.0.1:1", "gpt-4o", "2026-07-15", "k")
     session = Session(PROFILE.directions[0], PROFILE, target, events.append, Arbiter())
-    session.ledger.open("u1", 0, 0.0)
-    session.ledger.audio("u1", b"\x00\x00" * 2400)
-    session.ledger.close("u1", 100, 0.0)
-    u = session.ledger.utts["u1"]
+    session.utterances.open("u1", 0, 0.0)
+    session.utterances.audio("u1", b"\x00\x00" * 2400)
+    session.utterances.close("u1", 100, 0.0)
+    u = session.utterances.utts["u1"]
     u.stage, u.translate, u.transcript, u.item_id = Stage.RESPONDING, True, "Hola", "item_user1"
     return session
 

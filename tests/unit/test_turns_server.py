@@ -17,18 +17,18 @@ from translator.events import SourceFinal, SpeechStarted, TranslationFinal, Tran
 from translator.listen.arbiter import Arbiter
 from translator.listen.segmenter import Unsegmented
 from translator.profile.model import Direction, TurnDetection
-from translator.voicelive.protocol import (
+from translator.voicelive.turns_server import ServerTurns
+from translator.voicelive.wire.inbound import (
     Committed,
-    Quiet,
+    Ignored,
     ResponseEnded,
     ResponseStarted,
-    SpeechBegan,
-    SpeechEnded,
+    ServiceSpeechStarted,
+    ServiceSpeechStopped,
     TextDone,
     Transcribed,
     TranscriptionFailed,
 )
-from translator.voicelive.turns_server import ServerTurns
 
 RATE = 24_000
 
@@ -70,8 +70,8 @@ def test_times_map_onto_the_input_without_padding_or_closing_silence() -> None:
     turns.new_connection(1)
     turns.push(Unsegmented(_pcm(4000, 1)), 0.0)
     turns.outgoing(0.0)
-    turns.on(SpeechBegan("item_a", 700))
-    turns.on(SpeechEnded("item_a", 3200))
+    turns.on(ServiceSpeechStarted("item_a", 700))
+    turns.on(ServiceSpeechStopped("item_a", 3200))
     turns.on(Committed("item_a"))
     turns.on(Transcribed("item_a", "Hello there."))
     assert SpeechStarted("en-US>es-ES", "u1", 1000) in events
@@ -86,8 +86,8 @@ def test_responses_come_one_at_a_time_in_order_each_with_its_own_context() -> No
     turns.outgoing(0.0)
     for n, (a, b) in enumerate([(0, 2000), (3000, 5000), (6000, 8000)]):
         item = f"item_{n}"
-        turns.on(SpeechBegan(item, a))
-        turns.on(SpeechEnded(item, b))
+        turns.on(ServiceSpeechStarted(item, a))
+        turns.on(ServiceSpeechStopped(item, b))
         turns.on(Committed(item))
     # the second and third are transcribed before the first: still translated in order
     turns.on(Transcribed("item_1", "Second."))
@@ -122,11 +122,11 @@ def test_a_new_connection_resends_from_the_oldest_turn_without_a_transcript() ->
     audio = _pcm(10_000, 3)
     turns.push(Unsegmented(audio), 0.0)
     assert _sent_audio(turns.outgoing(0.0)) == audio
-    turns.on(SpeechBegan("item_a", 500))
-    turns.on(SpeechEnded("item_a", 3000))
+    turns.on(ServiceSpeechStarted("item_a", 500))
+    turns.on(ServiceSpeechStopped("item_a", 3000))
     turns.on(Committed("item_a"))
     turns.on(Transcribed("item_a", "Kept."))
-    turns.on(SpeechBegan("item_b", 4000))  # still speaking when the connection drops
+    turns.on(ServiceSpeechStarted("item_b", 4000))  # still speaking when the connection drops
     turns.new_connection(2)
     assert UtteranceSkipped("en-US>es-ES", "u2", "heard again on the new connection") in events
     out = turns.outgoing(0.0)
@@ -136,7 +136,7 @@ def test_a_new_connection_resends_from_the_oldest_turn_without_a_transcript() ->
     (create,) = _of(out, "response.create")
     assert create["response"]["input_items"][-1]["content"][0]["text"] == "Kept."
     # the resent turn maps back onto the input timeline
-    turns.on(SpeechBegan("item_c", 0))
+    turns.on(ServiceSpeechStarted("item_c", 0))
     assert SpeechStarted("en-US>es-ES", "u3", 4300) in events
 
 
@@ -181,7 +181,7 @@ def test_after_a_drop_audio_not_surely_heard_is_sent_again() -> None:
     now = time.monotonic()
     turns.push(Unsegmented(audio[: len(audio) // 2]), now)
     turns.outgoing(now - 10.0)  # the first 5 s went out long before the last event
-    turns.on(Quiet("conversation.item.deleted"))
+    turns.on(Ignored("conversation.item.deleted"))
     turns.push(Unsegmented(audio[len(audio) // 2 :]), now)
     turns.outgoing(now + 1.0)  # the rest after it: perhaps never heard
     turns.new_connection(2)
@@ -196,17 +196,17 @@ def test_the_tape_keeps_only_what_a_new_connection_may_need() -> None:
     for second in range(60):  # a minute of silence, all sent long ago
         turns.push(Unsegmented(bytes(48_000)), start + second)
         turns.outgoing(start + second)
-    turns.on(Quiet("conversation.item.deleted"))  # the service is there and has heard it all
+    turns.on(Ignored("conversation.item.deleted"))  # the service is there and has heard it all
     turns.push(Unsegmented(bytes(48_000)), start + 60)
     assert turns.backlog_ms() <= 2_100
-    assert turns._tape.end - turns._tape.start <= 3 * 48_000
+    assert turns._resend.end - turns._resend.start <= 3 * 48_000
 
 
 def _open_long_turn(turns: ServerTurns, ms: int, pause_ms: int = 0) -> list[dict[str, Any]]:
     turns.new_connection(1)
     turns.push(Unsegmented(_pcm(500, 7)), 0.0)
     out = turns.outgoing(0.0)
-    turns.on(SpeechBegan("item_a", 200))  # speech from 500 ms on the input (padding 300)
+    turns.on(ServiceSpeechStarted("item_a", 200))  # speech from 500 ms on the input (padding 300)
     turns.push(Unsegmented(_pcm(ms, 8), pause_ms), 0.0)
     return out + turns.outgoing(0.0)
 
@@ -230,7 +230,7 @@ def test_a_long_turn_is_cut_at_a_gap_once_its_speech_passes_the_limit() -> None:
     assert [(e.utterance, e.start_ms) for e in started] == [("u1", 500), ("u2", 4796)]
     turns.push(Unsegmented(_pcm(1500, 10), 600), 0.0)
     turns.outgoing(0.0)
-    turns.on(SpeechEnded("item_b", 5796))  # the new item, never announced; speech to 5296
+    turns.on(ServiceSpeechStopped("item_b", 5796))  # the new item, never announced; speech to 5296
     turns.on(Committed("item_b"))
     turns.on(Transcribed("item_a", "The first part,"))
     turns.on(Transcribed("item_b", "and the rest."))
@@ -252,7 +252,7 @@ def test_a_long_turn_without_any_gap_is_cut_at_the_grace_limit() -> None:
     turns.on(Transcribed("item_new", "All of it."))
     assert [e.text for e in events if isinstance(e, SourceFinal)] == ["All of it."]
     # the speech goes on under the turn's first id
-    turns.on(SpeechEnded("item_a", 6000))
+    turns.on(ServiceSpeechStopped("item_a", 6000))
     turns.on(Committed("item_a"))
     turns.on(Transcribed("item_a", "More."))
     assert [e.text for e in events if isinstance(e, SourceFinal)] == ["All of it.", "More."]
@@ -264,7 +264,7 @@ def test_fast_mode_never_waits_for_an_open_turn() -> None:
     turns, _ = _turns()
     _open_long_turn(turns, 30_000)
     assert turns.backlog_ms() == 0
-    turns.on(SpeechEnded("item_a", 30_000))
+    turns.on(ServiceSpeechStopped("item_a", 30_000))
     assert turns.backlog_ms() >= 29_000
 
 
@@ -274,8 +274,8 @@ def test_an_utterance_that_could_not_be_transcribed_is_translated_from_its_audio
     audio = _pcm(4000, 11)
     turns.push(Unsegmented(audio), 0.0)
     turns.outgoing(0.0)
-    turns.on(SpeechBegan("item_a", 700))
-    turns.on(SpeechEnded("item_a", 3200))
+    turns.on(ServiceSpeechStarted("item_a", 700))
+    turns.on(ServiceSpeechStopped("item_a", 3200))
     turns.on(Committed("item_a"))
     turns.on(TranscriptionFailed("item_a", "audio unclear"))
     (create,) = _of(turns.outgoing(0.0), "response.create")

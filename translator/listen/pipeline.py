@@ -8,7 +8,7 @@ there is no segmenter: the audio goes to the sessions as it comes, with the leng
 the pause at its end by the client's own detector (so a session can end a turn that
 runs past ``max_segment_ms`` at a pause), and each session reports speech starts itself.
 
-Sessions keep their own bounded backlog (``ledger.py``), so a slow or reconnecting
+Sessions keep their own bounded backlog (``utterances.py``), so a slow or reconnecting
 session never stalls the input or the other sessions. In fast mode (a file streamed
 as fast as the service accepts it) the pipeline waits while a session's backlog is
 long instead of letting it drop audio: nothing is real-time there.

@@ -34,17 +34,13 @@ from translator.listen.segmenter import Segment, Unsegmented
 from translator.profile.model import Direction, Profile
 from translator.voicelive.backoff import Backoff
 from translator.voicelive.connect import ServiceTarget, open_connection
-from translator.voicelive.ledger import Ledger
-from translator.voicelive.protocol import (
-    ServerError,
-    SessionConfigured,
-    SessionStarted,
-    WireEvent,
-    session_config,
-)
 from translator.voicelive.turns import Turns, TurnStats
 from translator.voicelive.turns_client import ClientTurns
 from translator.voicelive.turns_server import ServerTurns
+from translator.voicelive.utterances import UtteranceTable
+from translator.voicelive.wire import outbound
+from translator.voicelive.wire.configure import session_config
+from translator.voicelive.wire.inbound import ServerError, SessionConfigured, SessionStarted, WireEvent
 
 log = structlog.get_logger(__name__)
 
@@ -106,8 +102,8 @@ class Session:
         arbiter.register(self.key, direction.source, self.decide)
 
     @property
-    def ledger(self) -> Ledger:
-        return self.turns.ledger
+    def utterances(self) -> UtteranceTable:
+        return self.turns.utterances
 
     @property
     def stats(self) -> TurnStats:
@@ -177,7 +173,7 @@ class Session:
                     ) from None
                 delay = 0.0 if expected else backoff.next_delay(throttled=throttled)
                 self.stats.reconnects += 1
-                pending = len(self.ledger.live())
+                pending = len(self.utterances.live())
                 self._log.warning(
                     "reconnecting",
                     reason=str(e),
@@ -228,7 +224,7 @@ class Session:
                 expires_in_s=expires_in,
             )
         await conn.send(
-            {"type": "session.update", "session": self._config, "event_id": f"cfg-{self._conn_no}"}
+            outbound.configure(self._config, outbound.EventId(outbound.Purpose.CONFIGURE, self._conn_no))
         )
         while True:
             wire = await self._next_wire(conn, timeout_s=self._target.connect_timeout_s)
@@ -298,12 +294,12 @@ class Session:
             if self._renewal_due() and self.turns.quiet():
                 raise _Renew()
 
-    async def _post(self, conn: Any, event: dict[str, Any]) -> None:
+    async def _post(self, conn: Any, event: outbound.ClientEvent) -> None:
         """Send one client event, with an id of ours so errors can be matched to it."""
         from azure.ai.voicelive.aio import ConnectionError
 
         self._seq += 1
-        event.setdefault("event_id", f"{event['type'].rsplit('.', 1)[-1]}-{self._conn_no}-{self._seq}")
+        event.setdefault("event_id", str(outbound.EventId(outbound.Purpose.OTHER, self._seq)))
         try:
             await conn.send(event)
         except ConnectionError as e:

@@ -15,7 +15,6 @@ a failed one is retried, at most three times; finished items are removed):
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,9 +35,10 @@ from translator.events import (
 from translator.listen.arbiter import Arbiter
 from translator.listen.segmenter import Segment, Unsegmented
 from translator.profile.model import Direction
-from translator.voicelive.ledger import Ledger, Stage, Utt
-from translator.voicelive.protocol import (
-    OUTPUT_RATE_HZ,
+from translator.voicelive.utterances import Decision, Stage, Utterance, UtteranceTable
+from translator.voicelive.wire import INPUT_RATE_HZ, OUTPUT_RATE_HZ
+from translator.voicelive.wire import outbound as wire
+from translator.voicelive.wire.inbound import (
     AudioDelta,
     OutputItem,
     ResponseEnded,
@@ -54,19 +54,6 @@ from translator.voicelive.protocol import (
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 3
-MAX_APPEND_BYTES = 48_000
-"""1 s of 24 kHz pcm16 per ``input_audio_buffer.append``."""
-
-
-def append_events(pcm: bytes) -> list[dict[str, Any]]:
-    """``pcm`` as ``input_audio_buffer.append`` events of at most ``MAX_APPEND_BYTES`` each."""
-    return [
-        {
-            "type": "input_audio_buffer.append",
-            "audio": base64.b64encode(pcm[i : i + MAX_APPEND_BYTES]).decode(),
-        }
-        for i in range(0, len(pcm), MAX_APPEND_BYTES)
-    ]
 
 
 @dataclass
@@ -91,14 +78,14 @@ class Turns:
         self.key = direction.key
         self._emit = emit
         self._arbiter = arbiter
-        self.ledger = Ledger(24_000)
+        self.utterances = UtteranceTable(INPUT_RATE_HZ)
         self.stats = TurnStats()
         self.input_done = False
         self.expiring = False
         """The service said ``session_expired``: the coming close is expected."""
         self.hold_until = 0.0
         """No ``response.create`` before this monotonic time (throttled)."""
-        self._outbox: list[dict[str, Any]] = []
+        self._outbox: list[wire.ClientEvent] = []
         self._connection = 0
         self._ended = 0
         self._log = log.bind(direction=self.key)
@@ -108,7 +95,7 @@ class Turns:
     def push(self, item: Segment | Unsegmented, wall_s: float) -> None:
         raise NotImplementedError
 
-    def outgoing(self, now_s: float) -> list[dict[str, Any]]:
+    def outgoing(self, now_s: float) -> list[wire.ClientEvent]:
         """Every client event due now, in order."""
         raise NotImplementedError
 
@@ -120,18 +107,18 @@ class Turns:
 
     def backlog_ms(self) -> int:
         """Input audio not yet translated (fast mode waits while this is long)."""
-        return self.ledger.waiting_ms()
+        return self.utterances.waiting_ms()
 
     def _on_input(self, wire: WireEvent) -> None:
         """A service event about the input side (commits, speech, failed transcriptions)."""
 
-    def _after_failed_response(self, u: Utt) -> None:
+    def _after_failed_response(self, u: Utterance) -> None:
         """``u``'s response failed and will be created again."""
 
-    def _retire(self, u: Utt) -> None:
+    def _retire(self, u: Utterance) -> None:
         """``u`` was translated: its items may leave the conversation."""
 
-    def _span(self, u: Utt) -> tuple[int, int] | None:
+    def _span(self, u: Utterance) -> tuple[int, int] | None:
         """Where ``u`` lies on the input, for the arbiter to match sessions' turns by time
         (None: every session has the same utterances, matched by id)."""
         return None
@@ -141,10 +128,10 @@ class Turns:
 
     def decide(self, utterance: str, translate: bool, source_text: str) -> None:
         """The arbiter's word: does this direction translate ``utterance``?"""
-        u = self.ledger.utts.get(utterance)
-        if u is None or u.terminal or u.translate is not None:
+        u = self.utterances.utts.get(utterance)
+        if u is None or u.terminal or u.decision is not Decision.PENDING:
             return
-        u.translate = translate
+        u.decision = Decision.TRANSLATE if translate else Decision.SKIP
         if translate:
             u.transcript = u.transcript or source_text or None
             if u.transcript:
@@ -159,35 +146,35 @@ class Turns:
     # -- state ----------------------------------------------------------------------------
 
     def finished(self) -> bool:
-        return self.input_done and not self.ledger.live()
+        return self.input_done and not self.utterances.live()
 
     def progress(self) -> int:
         """Utterances that reached an end (translated, skipped or dropped) so far."""
-        return self._ended + self.ledger.dropped_utterances
+        return self._ended + self.utterances.dropped_utterances
 
     def waiting_for_service(self) -> bool:
-        return any(u.stage in (Stage.COMMITTED, Stage.RESPONDING) for u in self.ledger.utts.values())
+        return any(u.stage in (Stage.COMMITTED, Stage.RESPONDING) for u in self.utterances.utts.values())
 
     def quiet(self) -> bool:
         """Nothing sent is unanswered: a good moment to change connections."""
-        return self.ledger.idle() and not self._outbox
+        return self.utterances.idle() and not self._outbox
 
     # -- what to send ---------------------------------------------------------------------
 
-    def _response_due(self, now_s: float) -> Utt | None:
+    def _response_due(self, now_s: float) -> Utterance | None:
         """The utterance whose response may be created now (one at a time, in order)."""
-        if self.ledger.responding() is not None or now_s < self.hold_until:
+        if self.utterances.responding() is not None or now_s < self.hold_until:
             return None
-        u = self.ledger.next_to_translate()
+        u = self.utterances.next_to_translate()
         if u is not None:
             u.stage = Stage.RESPONDING
             u.response_attempts += 1
         return u
 
     def _delete(self, item_id: str) -> None:
-        self._outbox.append({"type": "conversation.item.delete", "item_id": item_id})
+        self._outbox.append(wire.delete_item(item_id))
 
-    def _drop_items(self, u: Utt) -> None:
+    def _drop_items(self, u: Utterance) -> None:
         """Take ``u``'s user and assistant items out of the conversation."""
         for item in (u.item_id, u.assistant_item):
             if item is not None:
@@ -217,35 +204,34 @@ class Turns:
     def on(self, wire: WireEvent) -> None:  # noqa: C901 - one flat match over the wire vocabulary
         match wire:
             case Transcribed(item_id=item, text=text, locale=locale):
-                u = self.ledger.by_item(item)
+                u = self.utterances.by_item(item)
                 if u is None or u.terminal:
                     return
                 u.stage = Stage.TRANSCRIBED
-                if u.translate is None:
+                if u.decision is Decision.PENDING:
                     u.transcript = text
                     self._arbiter.report(self.key, u.id, text, locale, self._span(u))
-                elif u.translate is False:
+                elif u.decision is Decision.SKIP:
                     self._drop_items(u)
                     self._end(u, Stage.SKIPPED)
             case ResponseStarted(response_id=rid):
-                u = self.ledger.responding()
+                u = self.utterances.responding()
                 if u is not None and u.response_id is None:
                     u.response_id = rid
-                    u.response_created = True
             case OutputItem(response_id=rid, item_id=item):
-                if (u := self.ledger.by_response(rid)) is not None:
+                if (u := self.utterances.by_response(rid)) is not None:
                     u.assistant_item = item
             case TextDelta(response_id=rid, delta=delta):
-                if (u := self.ledger.by_response(rid)) is not None and delta:
+                if (u := self.utterances.by_response(rid)) is not None and delta:
                     u.text_parts.append(delta)
                     self._emit(TranslationPartial(self.key, u.id, "".join(u.text_parts)))
             case AudioDelta(response_id=rid, pcm=pcm):
-                if (u := self.ledger.by_response(rid)) is not None and pcm:
+                if (u := self.utterances.by_response(rid)) is not None and pcm:
                     if u.first_audio_wall_s is None:
                         u.first_audio_wall_s = time.monotonic()
                     self._emit(TranslationAudio(self.key, u.id, pcm, OUTPUT_RATE_HZ, at_ms=u.end_ms))
             case TextDone(response_id=rid, text=text):
-                if (u := self.ledger.by_response(rid)) is not None:
+                if (u := self.utterances.by_response(rid)) is not None:
                     u.text_done = text
             case ResponseEnded(response_id=rid, status=status, reason=reason):
                 self._response_ended(rid, status, reason)
@@ -254,9 +240,9 @@ class Turns:
             case _:
                 self._on_input(wire)
 
-    def _untranscribed(self, u: Utt, message: str) -> None:
+    def _untranscribed(self, u: Utterance, message: str) -> None:
         """The service could not transcribe ``u``. Its audio is on the service (or, for
-        service turns, on the tape), so it is still translated, from the audio; the
+        service turns, in the resend buffer), so it is still translated, from the audio; the
         direction comes from the other sessions' transcripts or the arbiter's rule."""
         if u.terminal or u.transcription_failed:
             return
@@ -271,13 +257,13 @@ class Turns:
             )
         )
         u.stage = Stage.TRANSCRIBED
-        if u.translate is None:
+        if u.decision is Decision.PENDING:
             self._arbiter.report(self.key, u.id, "", None, self._span(u), failed=True)
-        elif u.translate is False:
+        elif u.decision is Decision.SKIP:
             self._drop_items(u)
             self._end(u, Stage.SKIPPED)
 
-    def _end(self, u: Utt, stage: Stage, reason: str = "") -> None:
+    def _end(self, u: Utterance, stage: Stage, reason: str = "") -> None:
         if not u.terminal:
             self._ended += 1
             if stage is Stage.SKIPPED:
@@ -285,7 +271,7 @@ class Turns:
         u.stage = stage
 
     def _response_ended(self, rid: str, status: str, reason: str | None) -> None:
-        u = self.ledger.by_response(rid)
+        u = self.utterances.by_response(rid)
         if u is None:
             return
         if status == "completed":
@@ -304,20 +290,12 @@ class Turns:
         self._log.warning(
             "translation_retrying", utterance=u.id, status=status, reason=reason, attempt=u.response_attempts
         )
-        self._reset_response(u)
+        u.reset_response()
         self._after_failed_response(u)
 
-    @staticmethod
-    def _reset_response(u: Utt) -> None:
-        u.stage = Stage.TRANSCRIBED
-        u.response_id = u.assistant_item = None
-        u.response_created = False
-        u.text_parts.clear()
-        u.text_done = None
-
-    def _finish(self, u: Utt) -> None:
+    def _finish(self, u: Utterance) -> None:
         now = time.monotonic()
-        text = (u.text_done if u.text_done is not None else "".join(u.text_parts)).strip()
+        text = u.translation
         closed = u.closed_wall_s or now
         first = u.first_audio_wall_s
         latency = Latency(
@@ -342,8 +320,8 @@ class Turns:
 
     def _server_error(self, err: ServerError) -> None:
         self.stats.errors += 1
-        source = err.client_event_id or ""
-        if self._answers_own_event(source):
+        source = wire.EventId.parse(err.client_event_id)
+        if source is not None and self._answers_own_event(source):
             return
         if err.code == "session_expired":
             self.expiring = True
@@ -352,20 +330,21 @@ class Turns:
         if err.code in ("rate_limit_exceeded", "conversation_already_has_active_response"):
             delay = 2.0 if err.code == "rate_limit_exceeded" else 0.5
             self.hold_until = time.monotonic() + delay  # the session's watchdog wakes the sender then
-            u = self.ledger.responding()
-            if u is not None and source.startswith("resp-") and u.response_id is None:
-                self._reset_response(u)
-            self._log.warning("throttled", code=err.code, retry_in_s=delay, client_event=source or None)
+            u = self.utterances.responding()
+            refused = source is not None and source.purpose is wire.Purpose.RESPONSE
+            if u is not None and refused and u.response_id is None:
+                u.reset_response()  # its response.create was refused: created again after the hold
+            self._log.warning("throttled", code=err.code, retry_in_s=delay, client_event=err.client_event_id)
             return
         self._log.warning(
             "server_error",
             code=err.code,
             kind=err.kind,
             message=err.message[:200],
-            client_event=source or None,
+            client_event=err.client_event_id,
         )
 
-    def _answers_own_event(self, client_event_id: str) -> bool:
+    def _answers_own_event(self, source: wire.EventId) -> bool:
         """An error that answers an event of the subclass's own; True when handled."""
         return False
 

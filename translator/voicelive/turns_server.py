@@ -3,7 +3,7 @@
 The input streams to the service as it comes. The service's turn detection says
 where speech started and stopped, commits each turn by itself and transcribes it.
 The session configuration switches ``create_response`` and ``interrupt_response``
-off (``protocol.turn_detection``): nothing is ever cancelled, and the client creates
+off (``wire/configure.py``): nothing is ever cancelled, and the client creates
 every response itself, one at a time and in utterance order.
 
 Each response carries its own context. Turns keep being committed while a response
@@ -36,43 +36,42 @@ the buffer was empty. Whatever speech it holds is an utterance like any other.
 
 New connection: utterances that have a transcript keep it, since their responses
 need only the text. From the oldest utterance without one, the audio is sent again
-(``tape.py``) and its turns are heard anew; the old ones are withdrawn.
+(``resend.py``) and its turns are heard anew; the old ones are withdrawn.
 
 A failed transcription is translated from the audio: the response gets the
-utterance's audio from the tape as an ``input_audio`` message (or, in a pair, the text
+utterance's audio from the resend buffer as an ``input_audio`` message (or, in a pair, the text
 another session heard).
 """
 
 from __future__ import annotations
 
-import base64
 import enum
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
 
 from translator.events import Notice, SpeechStarted, TranslatorEvent, UtteranceSkipped
 from translator.listen.arbiter import Arbiter
 from translator.listen.segmenter import Segment, Unsegmented
 from translator.profile.model import Direction, TurnDetection
-from translator.voicelive.ledger import Stage, Utt
-from translator.voicelive.protocol import (
-    INPUT_RATE_HZ,
+from translator.voicelive.resend import ResendBuffer
+from translator.voicelive.turns import Turns
+from translator.voicelive.utterances import Decision, Stage, Utterance
+from translator.voicelive.wire import INPUT_RATE_HZ
+from translator.voicelive.wire import outbound as wire
+from translator.voicelive.wire.inbound import (
     Committed,
-    SpeechBegan,
-    SpeechEnded,
+    ServiceSpeechStarted,
+    ServiceSpeechStopped,
     TranscriptionFailed,
     WireEvent,
 )
-from translator.voicelive.tape import Tape
-from translator.voicelive.turns import Turns, append_events
 
 _HEARD_WITHIN_S = 1.0
 """Audio sent this long before the service's last event has surely been heard."""
 _UNREPORTED_MS = 1_000
 """Speech can start this long before a heard point and not be reported yet."""
-_MAX_TAPE_MS = 120_000
+_MAX_RESEND_MS = 120_000
 """Input kept for resending; past it the oldest unheard utterance is dropped."""
 _TAIL_MS = 300
 """Silence after the end of input, on top of ``silence_duration_ms``."""
@@ -88,16 +87,6 @@ class _Flush(enum.Enum):
     DONE = "done"
 
 
-def _message(role: str, text: str) -> dict[str, Any]:
-    part = "input_text" if role == "user" else "text"
-    return {"type": "message", "role": role, "content": [{"type": part, "text": text}]}
-
-
-def _audio_message(pcm: bytes) -> dict[str, Any]:
-    audio = base64.b64encode(pcm).decode()
-    return {"type": "message", "role": "user", "content": [{"type": "input_audio", "audio": audio}]}
-
-
 class ServerTurns(Turns):
     def __init__(
         self,
@@ -109,31 +98,31 @@ class ServerTurns(Turns):
         id_prefix: str = "u",
     ) -> None:
         super().__init__(direction, emit, arbiter)
-        self._tape = Tape(INPUT_RATE_HZ)
+        self._resend = ResendBuffer(INPUT_RATE_HZ)
         self._padding_ms = turn_detection.prefix_padding_ms
         self._silence_ms = turn_detection.silence_duration_ms
         self._limit_ms = turn_detection.max_segment_ms
         self._pause_ms = 0
         """The client detector's pause at the end of the newest audio (0: speaking)."""
-        self._cutting: tuple[Utt, int] | None = None
+        self._cutting: tuple[Utterance, int] | None = None
         """A long turn this client committed (and the input time of the cut), unanswered."""
-        self._continuation: Utt | None = None
+        self._continuation: Utterance | None = None
         """The speech after a cut, until the service gives it an item id."""
         self._uncut: set[str] = set()
         """Utterances whose cut the service refused: not tried again."""
         self._id_prefix = id_prefix
         self._count = 0
         self._sent = 0
-        """Tape offset up to which this connection has the audio."""
+        """ResendBuffer offset up to which this connection has the audio."""
         self._origin = 0
-        """Tape offset of the connection's audio clock zero."""
+        """ResendBuffer offset of the connection's audio clock zero."""
         self._boundary_ms = 0
         """Every turn before this input time is known."""
         self._flush = _Flush.NONE
         self._wall = (0, time.monotonic())  # (input ms, monotonic s) of the newest audio
         self._history: deque[tuple[str, str]] = deque(maxlen=_HISTORY)
         self._hidden: set[str] = set()  # utterances nobody was told had started
-        self._sends: deque[tuple[float, int]] = deque(maxlen=512)  # (monotonic s, tape offset sent)
+        self._sends: deque[tuple[float, int]] = deque(maxlen=512)  # (monotonic s, resend offset sent)
         self._last_event_s = 0.0
 
     # -- the input side -----------------------------------------------------------------
@@ -141,43 +130,41 @@ class ServerTurns(Turns):
     def push(self, item: Segment | Unsegmented, wall_s: float) -> None:
         if not isinstance(item, Unsegmented):
             raise TypeError("the service detects this session's turns: push raw audio")
-        self._tape.append(item.pcm)
+        self._resend.append(item.pcm)
         self._pause_ms = item.pause_ms
-        self._wall = (self._tape.end_ms, wall_s)
+        self._wall = (self._resend.end_ms, wall_s)
         self._bound()
 
     def _bound(self) -> None:
-        """Keep the tape from the resume point on, and at most ``_MAX_TAPE_MS``."""
-        limit_ms = self._tape.end_ms - _MAX_TAPE_MS
-        for u in self.ledger.live():
+        """Keep the resend buffer from the resume point on, and at most ``_MAX_RESEND_MS``."""
+        limit_ms = self._resend.end_ms - _MAX_RESEND_MS
+        for u in self.utterances.live():
             if u.transcript is None and self._heard_from(u) < limit_ms:
-                dropped_ms = (u.end_ms or self._tape.end_ms) - u.start_ms
+                dropped_ms = (u.end_ms or self._resend.end_ms) - u.start_ms
                 self._log.warning("audio_dropped", utterance=u.id, dropped_ms=dropped_ms)
                 self._emit(Notice(self.key, "audio_dropped", f"dropped {dropped_ms} ms of unheard audio"))
                 self._emit(UtteranceSkipped(self.key, u.id, "dropped: the backlog was full"))
                 self._drop_items(u)
-                u.stage = Stage.SKIPPED
-                self.ledger.dropped_ms += dropped_ms
-                self.ledger.dropped_utterances += 1
-        keep_ms = max(min(self._resume_ms(), self._tape.ms(self._sent)), limit_ms)
-        self._tape.trim(self._tape.offset(keep_ms))
+                self.utterances.drop(u, dropped_ms)
+        keep_ms = max(min(self._resume_ms(), self._resend.ms(self._sent)), limit_ms)
+        self._resend.trim(self._resend.offset(keep_ms))
 
-    def _heard_from(self, u: Utt) -> int:
+    def _heard_from(self, u: Utterance) -> int:
         return u.heard_from_ms if u.heard_from_ms is not None else u.start_ms
 
     def _resume_ms(self) -> int:
         """Where a new connection starts: the oldest utterance without a transcript; else
         a little before the audio the service has surely heard (speech after that may not
         have been reported yet), but never inside a known turn."""
-        for u in self.ledger.utts.values():
+        for u in self.utterances.utts.values():
             if not u.terminal and u.transcript is None:
-                return max(self._heard_from(u), self._tape.start_ms)
+                return max(self._heard_from(u), self._resend.start_ms)
         heard = self._origin
         for sent_s, offset in self._sends:
             if sent_s > self._last_event_s - _HEARD_WITHIN_S:
                 break
             heard = offset
-        return max(self._boundary_ms, self._tape.ms(heard) - _UNREPORTED_MS, self._tape.start_ms)
+        return max(self._boundary_ms, self._resend.ms(heard) - _UNREPORTED_MS, self._resend.start_ms)
 
     def _wall_at(self, ms: int) -> float:
         newest_ms, wall = self._wall
@@ -187,19 +174,19 @@ class ServerTurns(Turns):
         super().new_connection(number)
         resume_ms = self._resume_ms()
         heard_again = False
-        for u in list(self.ledger.utts.values()):
+        for u in list(self.utterances.utts.values()):
             if u.terminal:
                 continue
             heard_again = heard_again or u.transcript is None
             if heard_again:
                 # its turn is heard again from the resent audio, under a new id
-                del self.ledger.utts[u.id]
+                del self.utterances.utts[u.id]
                 self._hidden.discard(u.id)
                 self._emit(UtteranceSkipped(self.key, u.id, "heard again on the new connection"))
             else:
-                self._reset_response(u)
+                u.reset_response()
                 u.item_id = None
-        self._sent = self._origin = self._tape.offset(resume_ms)
+        self._sent = self._origin = self._resend.offset(resume_ms)
         self._sends.clear()
         self._flush = _Flush.NONE
         self._cutting = self._continuation = None
@@ -208,85 +195,88 @@ class ServerTurns(Turns):
         """Input behind the oldest turn that is sure to be answered. An open turn is not:
         it ends only with more input, so fast mode must never wait for it (it would wait
         for ever on a long run of speech)."""
-        waiting = [u for u in self.ledger.live() if u.stage is not Stage.OPEN]
-        return max(0, self._tape.end_ms - waiting[0].start_ms) if waiting else 0
+        waiting = [u for u in self.utterances.live() if u.stage is not Stage.OPEN]
+        return max(0, self._resend.end_ms - waiting[0].start_ms) if waiting else 0
 
     # -- state ----------------------------------------------------------------------------
 
     def finished(self) -> bool:
-        return self.input_done and self._flush is _Flush.DONE and not self.ledger.live()
+        return self.input_done and self._flush is _Flush.DONE and not self.utterances.live()
 
     def waiting_for_service(self) -> bool:
         return self._flush is _Flush.SENT or any(
-            u.stage in (Stage.CLOSED, Stage.COMMITTED, Stage.RESPONDING) for u in self.ledger.utts.values()
+            u.stage in (Stage.CLOSED, Stage.COMMITTED, Stage.RESPONDING)
+            for u in self.utterances.utts.values()
         )
 
     def quiet(self) -> bool:
-        return not self.ledger.live() and not self._outbox and self._flush is not _Flush.SENT
+        return not self.utterances.live() and not self._outbox and self._flush is not _Flush.SENT
 
     # -- what to send ---------------------------------------------------------------------
 
-    def outgoing(self, now_s: float) -> list[dict[str, Any]]:
+    def outgoing(self, now_s: float) -> list[wire.ClientEvent]:
         out = self._outbox[:]
         self._outbox.clear()
         out.extend(self._appends(now_s))
         cut = self._cut_due()
         if cut is not None:
-            self._cutting = (cut, self._tape.ms(self._sent))
-            out.append({"type": "input_audio_buffer.commit", "event_id": f"cut-{cut.id}-{self._connection}"})
+            self._cutting = (cut, self._resend.ms(self._sent))
+            out.append(wire.commit(wire.EventId(wire.Purpose.CUT, self._connection, cut.id)))
         if self.input_done and self._flush is _Flush.NONE:
             # Silence lets the turn detection close the last turn as it would live.
             silence = bytes((self._silence_ms + _TAIL_MS) * INPUT_RATE_HZ // 1000 * 2)
-            out.extend(append_events(silence))
-            out.append({"type": "input_audio_buffer.commit", "event_id": f"flush-{self._connection}"})
+            out.extend(wire.append(silence))
+            out.append(wire.commit(wire.EventId(wire.Purpose.FLUSH, self._connection)))
             self._flush = _Flush.SENT
         due = self._response_due(now_s)
         if due is not None:
             items = []
             for said, done in self._history:
-                items += [_message("user", said), _message("assistant", done)]
-            items.append(_message("user", due.transcript) if due.transcript else self._audio_of(due))
+                items += [wire.user_text(said), wire.assistant_text(done)]
+            items.append(wire.user_text(due.transcript) if due.transcript else self._audio_of(due))
             out.append(
-                {
-                    "type": "response.create",
-                    "event_id": f"resp-{due.id}-{due.response_attempts}",
-                    "response": {"input_items": items, "cancel_previous": False},
-                }
+                wire.create_response(
+                    wire.EventId(wire.Purpose.RESPONSE, due.response_attempts, due.id), items
+                )
             )
-        self.ledger.forget_finished()
-        self._hidden &= self.ledger.utts.keys()
-        self._uncut &= self.ledger.utts.keys()
+        self.utterances.forget_finished()
+        self._hidden &= self.utterances.utts.keys()
+        self._uncut &= self.utterances.utts.keys()
         return out
 
-    def _cut_due(self) -> Utt | None:
+    def _cut_due(self) -> Utterance | None:
         """A turn whose speech ran past ``max_segment_ms``, at a gap between words or
         ``_CUT_GRACE_MS`` later."""
         if self._limit_ms is None or self._cutting is not None or self._flush is not _Flush.NONE:
             return None
-        u = next((v for v in self.ledger.live() if v.stage is Stage.OPEN and v.id not in self._hidden), None)
+        u = next(
+            (v for v in self.utterances.live() if v.stage is Stage.OPEN and v.id not in self._hidden), None
+        )
         if u is None or u.id in self._uncut:
             return None
-        speech_ms = self._tape.ms(self._sent) - u.start_ms
+        speech_ms = self._resend.ms(self._sent) - u.start_ms
         at_pause = self._pause_ms > 0
         if speech_ms >= self._limit_ms + _CUT_GRACE_MS or (speech_ms >= self._limit_ms and at_pause):
             self._log.info("long_turn_cut", utterance=u.id, speech_ms=speech_ms, at_pause=at_pause)
             return u
         return None
 
-    def _audio_of(self, u: Utt) -> dict[str, Any]:
-        """``u``'s audio from the tape, for a response that cannot quote its transcript."""
-        start = self._tape.offset(self._heard_from(u))
-        end = self._tape.offset(u.end_ms + self._silence_ms if u.end_ms is not None else self._tape.end_ms)
-        return _audio_message(self._tape.read(start, max(0, end - start)))
+    def _audio_of(self, u: Utterance) -> wire.ClientEvent:
+        """``u``'s audio from the resend buffer, for a response that cannot quote its transcript."""
+        start = self._resend.offset(self._heard_from(u))
+        end = self._resend.offset(
+            u.end_ms + self._silence_ms if u.end_ms is not None else self._resend.end_ms
+        )
+        return wire.user_audio(self._resend.read(start, max(0, end - start)))
 
-    def _appends(self, now_s: float) -> list[dict[str, Any]]:
-        if self._sent < self._tape.start:
+    def _appends(self, now_s: float) -> list[wire.ClientEvent]:
+        if self._sent < self._resend.start:
             # Trimmed before this connection had it (the backlog was full): the service's
             # clock skips it, and so does the mapping onto the input timeline.
-            self._origin += self._tape.start - self._sent
-            self._sent = self._tape.start
-        piece = self._tape.read(self._sent, self._tape.end - self._sent)
-        out = append_events(piece)
+            self._origin += self._resend.start - self._sent
+            self._sent = self._resend.start
+        piece = self._resend.read(self._sent, self._resend.end - self._sent)
+        out = wire.append(piece)
         self._sent += len(piece)
         if out:
             if self._sends and now_s - self._sends[-1][0] < 0.05:
@@ -302,14 +292,14 @@ class ServerTurns(Turns):
 
     def _on_input(self, wire: WireEvent) -> None:
         match wire:
-            case SpeechBegan(item_id=item, audio_ms=audio_ms):
-                self._began(item, self._tape.ms(self._origin) + audio_ms)
-            case SpeechEnded(item_id=item, audio_ms=audio_ms):
-                self._ended_at(item, self._tape.ms(self._origin) + audio_ms)
+            case ServiceSpeechStarted(item_id=item, audio_ms=audio_ms):
+                self._began(item, self._resend.ms(self._origin) + audio_ms)
+            case ServiceSpeechStopped(item_id=item, audio_ms=audio_ms):
+                self._ended_at(item, self._resend.ms(self._origin) + audio_ms)
             case Committed(item_id=item):
                 self._committed(item)
             case TranscriptionFailed(item_id=item, message=message):
-                u = self.ledger.by_item(item)
+                u = self.utterances.by_item(item)
                 if u is None or u.terminal:
                     return
                 if u.id in self._hidden:  # resent audio of a kept turn, or the flush's silence
@@ -320,14 +310,14 @@ class ServerTurns(Turns):
             case _:
                 pass
 
-    def _new_utterance(self, item: str | None, heard_from_ms: int, start_ms: int) -> Utt:
+    def _new_utterance(self, item: str | None, heard_from_ms: int, start_ms: int) -> Utterance:
         self._count += 1
-        u = self.ledger.open(f"{self._id_prefix}{self._count}", start_ms, self._wall_at(start_ms))
+        u = self.utterances.open(f"{self._id_prefix}{self._count}", start_ms, self._wall_at(start_ms))
         u.item_id = item
         u.heard_from_ms = heard_from_ms
         return u
 
-    def _adopt(self, item: str) -> Utt | None:
+    def _adopt(self, item: str) -> Utterance | None:
         """The speech after a cut takes the first item id the service gives it."""
         c, self._continuation = self._continuation, None
         if c is None or c.terminal or c.item_id is not None:
@@ -340,21 +330,21 @@ class ServerTurns(Turns):
             return
         start_ms = heard_from_ms + self._padding_ms
         u = self._new_utterance(item, heard_from_ms, start_ms)
-        kept = [v for v in self.ledger.live() if v.transcript is not None and v.end_ms is not None]
+        kept = [v for v in self.utterances.live() if v.transcript is not None and v.end_ms is not None]
         if any(v.start_ms - self._padding_ms <= start_ms <= (v.end_ms or 0) for v in kept):
             # Resent audio of a turn whose transcript survived the reconnect.
-            u.translate = False
+            u.decision = Decision.SKIP
             self._hidden.add(u.id)
             return
         self._emit(SpeechStarted(self.key, u.id, start_ms))
 
     def _ended_at(self, item: str, end_ms: int) -> None:
-        u = self.ledger.by_item(item) or self._adopt(item)
+        u = self.utterances.by_item(item) or self._adopt(item)
         if u is None or u.stage is not Stage.OPEN:
             return
         self._close(u, end_ms - self._silence_ms, end_ms)
 
-    def _close(self, u: Utt, speech_end_ms: int, turn_end_ms: int) -> None:
+    def _close(self, u: Utterance, speech_end_ms: int, turn_end_ms: int) -> None:
         u.end_ms = max(u.start_ms, speech_end_ms)
         # Latency counts from when the turn was decided (as for client turns), not from the
         # last word: the wait for silence is the detector's, the rest is the service's.
@@ -363,14 +353,14 @@ class ServerTurns(Turns):
         self._boundary_ms = max(self._boundary_ms, turn_end_ms)
 
     def _committed(self, item: str) -> None:
-        u = self.ledger.by_item(item)
+        u = self.utterances.by_item(item)
         if self._cutting is not None and (u is None or (u is self._cutting[0] and u.stage is Stage.OPEN)):
             self._split(item)
             return
         if u is None:
             u = self._unannounced(item)
         if u.stage is Stage.OPEN:
-            end_ms = self._tape.ms(self._sent)
+            end_ms = self._resend.ms(self._sent)
             self._close(u, end_ms, end_ms)
         if u.stage is Stage.CLOSED:
             u.stage = Stage.COMMITTED
@@ -387,12 +377,12 @@ class ServerTurns(Turns):
         self._continuation = c
         self._emit(SpeechStarted(self.key, c.id, cut_ms))
 
-    def _unannounced(self, item: str) -> Utt:
+    def _unannounced(self, item: str) -> Utterance:
         """A commit of an item the turn detection never announced: the answer to our
         flush at the end of input (or a commit of the service's own)."""
         if self._flush is _Flush.SENT:
             self._flush = _Flush.DONE
-        speaking = next((u for u in self.ledger.live() if u.stage is Stage.OPEN), None)
+        speaking = next((u for u in self.utterances.live() if u.stage is Stage.OPEN), None)
         if speaking is not None:
             speaking.item_id = item
             if speaking is self._continuation:
@@ -402,22 +392,22 @@ class ServerTurns(Turns):
         self._hidden.add(u.id)
         return u
 
-    def _answers_own_event(self, client_event_id: str) -> bool:
-        if client_event_id.startswith("flush-") and self._flush is _Flush.SENT:
+    def _answers_own_event(self, source: wire.EventId) -> bool:
+        if source.purpose is wire.Purpose.FLUSH and self._flush is _Flush.SENT:
             self._flush = _Flush.DONE  # nothing was left in the buffer
             return True
-        if client_event_id.startswith("cut-") and self._cutting is not None:
+        if source.purpose is wire.Purpose.CUT and self._cutting is not None:
             self._uncut.add(self._cutting[0].id)  # refused: the service's own detector ends the turn
             self._cutting = None
             return True
         return False
 
-    def _span(self, u: Utt) -> tuple[int, int] | None:
+    def _span(self, u: Utterance) -> tuple[int, int] | None:
         return (u.start_ms, u.end_ms if u.end_ms is not None else u.start_ms)
 
-    def _retire(self, u: Utt) -> None:
+    def _retire(self, u: Utterance) -> None:
         said = (u.transcript or "").strip()
-        done = (u.text_done if u.text_done is not None else "".join(u.text_parts)).strip()
+        done = u.translation
         if said and done:
             self._history.append((said, done))
         self._drop_items(u)

@@ -1,11 +1,7 @@
-"""The only module that knows Voice Live's wire event names.
+"""Service → client: SDK ``ServerEvent`` → a small typed wire event (pure).
 
-Two pure mappings:
-
-* profile + direction → the ``session.update`` payload (``session_config``);
-* SDK ``ServerEvent`` → a small typed wire event (``parse``), through a table keyed on
-  the event type. Unknown types map to ``None`` and are logged at debug level by the
-  caller; they never raise.
+``parse`` maps through a table keyed on the event type. Unknown types map to ``None``
+and are logged at debug level by the caller; they never raise.
 """
 
 from __future__ import annotations
@@ -15,84 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from translator.profile.instructions import interpreter_instructions
-from translator.profile.model import AzureVoice, Direction, Profile, TurnDetection
-
-INPUT_RATE_HZ = 24_000
-OUTPUT_RATE_HZ = 24_000
-
-
-def session_config(profile: Profile, direction: Direction) -> dict[str, Any]:
-    """The full ``session`` object of our ``session.update`` for one direction."""
-    languages = sorted(
-        {d.source for d in profile.directions if profile.input_of(d) == profile.input_of(direction)}
-    )
-    transcription: dict[str, Any] = {
-        "model": profile.transcription.model,
-        # A paired input is transcribed with automatic detection among the pair's languages,
-        # so each session gets the right words whichever language was spoken.
-        "language": ",".join(languages) if len(languages) > 1 else direction.source,
-    }
-    if profile.transcription.phrase_list:
-        transcription["phrase_list"] = list(profile.transcription.phrase_list)
-    if profile.transcription.custom_speech:
-        transcription["custom_speech"] = dict(profile.transcription.custom_speech)
-    voice = direction.effective_voice()
-    ap = profile.audio_processing
-    config: dict[str, Any] = {
-        "modalities": ["text", "audio"],
-        "instructions": interpreter_instructions(direction, profile.glossary, profile.style),
-        "voice": voice.model_dump(exclude_none=True) if isinstance(voice, AzureVoice) else voice,
-        "input_audio_format": "pcm16",
-        "input_audio_sampling_rate": INPUT_RATE_HZ,
-        "output_audio_format": "pcm16",
-        "input_audio_transcription": transcription,
-        "turn_detection": turn_detection(profile.turn_detection),
-        "input_audio_noise_reduction": {"type": "azure_deep_noise_suppression"}
-        if ap.noise_suppression
-        else None,
-        "input_audio_echo_cancellation": {"type": "server_echo_cancellation"}
-        if ap.echo_cancellation
-        else None,
-        "temperature": 0.6,
-    }
-    if len(languages) > 1:
-        # Several languages on one input: ask which one was detected (phrases[].locale).
-        config["include"] = ["item.input_audio_transcription.phrases"]
-    return config
-
-
-def turn_detection(td: TurnDetection) -> dict[str, Any] | None:
-    """The wire ``turn_detection``. ``client``: none (manual turns: the client segments
-    and commits, see ``segmenter.py``). The service's own detectors commit turns, but
-    never start or cancel a response: the client creates every response itself, one at
-    a time and in order, each with its utterance as its context (``turns_server.py``)."""
-    if td.type == "client":
-        return None
-    wire: dict[str, Any] = {
-        "type": td.type,
-        "threshold": td.threshold,
-        "prefix_padding_ms": td.prefix_padding_ms,
-        "silence_duration_ms": td.silence_duration_ms,
-        "speech_duration_ms": td.speech_duration_ms,
-        "create_response": False,
-        "interrupt_response": False,
-        "auto_truncate": False,
-    }
-    if td.type != "server_vad":
-        wire["remove_filler_words"] = td.remove_filler_words
-        if td.languages:
-            wire["languages"] = list(td.languages)
-    if td.end_of_utterance is not None:
-        eou = td.end_of_utterance
-        wire["end_of_utterance_detection"] = {
-            "model": eou.model,
-            "threshold_level": eou.threshold_level,
-            "timeout_ms": eou.timeout_ms,
-        }
-    return wire
-
 
 # -- server events ---------------------------------------------------------------------
 
@@ -109,7 +27,7 @@ class SessionConfigured:
 
 
 @dataclass(frozen=True, slots=True)
-class SpeechBegan:
+class ServiceSpeechStarted:
     """The service's turn detection heard speech start (``audio_start_ms`` on the
     connection's audio clock, prefix padding included)."""
 
@@ -118,7 +36,7 @@ class SpeechBegan:
 
 
 @dataclass(frozen=True, slots=True)
-class SpeechEnded:
+class ServiceSpeechStopped:
     """The service's turn detection heard speech stop (``audio_end_ms`` includes the
     silence that ended the turn)."""
 
@@ -190,7 +108,7 @@ class ServerError:
 
 
 @dataclass(frozen=True, slots=True)
-class Quiet:
+class Ignored:
     """An event we know and deliberately ignore (deletes, cleared, warnings...)."""
 
     type: str
@@ -199,8 +117,8 @@ class Quiet:
 WireEvent = (
     SessionStarted
     | SessionConfigured
-    | SpeechBegan
-    | SpeechEnded
+    | ServiceSpeechStarted
+    | ServiceSpeechStopped
     | Committed
     | Transcribed
     | TranscriptionFailed
@@ -211,7 +129,7 @@ WireEvent = (
     | TextDone
     | ResponseEnded
     | ServerError
-    | Quiet
+    | Ignored
 )
 
 
@@ -294,8 +212,10 @@ def _failed(e: Any) -> TranscriptionFailed:
 _TABLE: dict[str, Callable[[Any], WireEvent]] = {
     "session.created": lambda e: SessionStarted(_str(e.session.id), _expires(e.session)),
     "session.updated": lambda e: SessionConfigured(),
-    "input_audio_buffer.speech_started": lambda e: SpeechBegan(_id(e.item_id), _ms(e.audio_start_ms)),
-    "input_audio_buffer.speech_stopped": lambda e: SpeechEnded(_id(e.item_id), _ms(e.audio_end_ms)),
+    "input_audio_buffer.speech_started": lambda e: ServiceSpeechStarted(
+        _id(e.item_id), _ms(e.audio_start_ms)
+    ),
+    "input_audio_buffer.speech_stopped": lambda e: ServiceSpeechStopped(_id(e.item_id), _ms(e.audio_end_ms)),
     "input_audio_buffer.committed": lambda e: Committed(_id(e.item_id)),
     "conversation.item.input_audio_transcription.completed": _transcribed,
     "conversation.item.input_audio_transcription.failed": _failed,
@@ -310,7 +230,7 @@ _TABLE: dict[str, Callable[[Any], WireEvent]] = {
     "error": _error,
 }
 
-_QUIET = (
+_IGNORED = (
     "input_audio_buffer.cleared",
     "conversation.item.created",
     "conversation.item.deleted",
@@ -325,8 +245,8 @@ _QUIET = (
     "response.audio_timestamp.delta",
     "response.audio_timestamp.done",
 )
-for _name in _QUIET:
-    _TABLE[_name] = lambda e: Quiet(str(e.type))
+for _name in _IGNORED:
+    _TABLE[_name] = lambda e: Ignored(str(e.type))
 
 
 def parse(event: Any) -> WireEvent | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 _TRIM_STEP_BYTES = 48_000  # trim in steps of at least 1 s at 24 kHz
 
 
-class Tape:
+class ResendBuffer:
     def __init__(self, sample_rate_hz: int) -> None:
         self._bytes_per_ms = sample_rate_hz * 2 // 1000
         self._data = bytearray()
@@ -46,7 +46,7 @@ class Tape:
     def read(self, offset: int, limit: int) -> bytes:
         """Up to ``limit`` bytes from ``offset`` (which must be kept)."""
         if offset < self.start:
-            raise ValueError(f"offset {offset} was trimmed (tape starts at {self.start})")
+            raise ValueError(f"offset {offset} was trimmed (the buffer starts at {self.start})")
         a = offset - self.start
         return bytes(self._data[a : a + limit])
 
