@@ -1,13 +1,14 @@
 """The internal event vocabulary: what flows from sessions to sinks.
 
-Sessions translate wire events (see ``protocol.py``) into these frozen dataclasses;
+Sessions translate wire events (``voicelive/wire/inbound.py``) into these frozen dataclasses;
 subtitle writers, the player, metrics and logs consume them with ``match``.
-Nothing outside ``protocol.py`` knows a wire event name.
+Nothing outside ``voicelive/wire/`` knows a wire event name.
 
 Times with ``_ms`` are on the *input audio timeline*: milliseconds of input audio
 since the run started, counted from samples, never from the wall clock. They keep
-rising across reconnects (see ``timeline.py``). Times with ``_s`` suffixes that are
-wall-clock readings come from ``time.monotonic()``.
+rising across reconnects (``voicelive/turns_server.py`` maps the service's audio clock
+back onto it). Times with ``_s`` suffixes that are wall-clock readings come from
+``time.monotonic()`` (``listen/clock.py`` maps input times onto it).
 
 A direction is named ``"<source>><target>"``, e.g. ``"en-US>es-ES"``.
 """

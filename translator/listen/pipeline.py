@@ -24,6 +24,7 @@ from typing import Any
 import structlog
 
 from translator.events import InputProgress, SpeechStarted, TranslatorEvent
+from translator.listen.clock import InputClock
 from translator.listen.segmenter import Segment, Segmenter, SegmentOpen, Unsegmented, VadParams
 from translator.listen.speech import PauseMeter
 from translator.voicelive.session import Session
@@ -59,16 +60,12 @@ class InputPipeline:
         self._name = name
         self.audio_ms = 0
         self._last_progress_ms = 0
-        self._last_wall = time.monotonic()
-
-    def _wall_at(self, ms: int) -> float:
-        """Wall-clock time at which the input clock was at ``ms`` (for latency figures)."""
-        return self._last_wall - (self.audio_ms - ms) / 1000.0
+        self._clock = InputClock()  # for latency figures: when each point of the input was heard
 
     def _dispatch(self, segments: list[Segment]) -> None:
         for seg in segments:
             if isinstance(seg, SegmentOpen):
-                wall = self._wall_at(seg.start_ms)
+                wall = self._clock.wall_at(seg.start_ms)
                 for s in self._sessions:
                     self._emit(SpeechStarted(s.key, seg.utterance, seg.start_ms))
             else:
@@ -80,8 +77,8 @@ class InputPipeline:
         """Read the source to its end (or until cancelled), then end every session's input."""
         try:
             async for chunk in self._source.chunks():
-                self._last_wall = time.monotonic()
                 self.audio_ms = chunk.start_ms + len(chunk.pcm) * 1000 // (2 * self._source.sample_rate_hz)
+                self._clock.advance(self.audio_ms, time.monotonic())
                 if self._segmenter is not None:
                     self._dispatch(self._segmenter.push(chunk.pcm))
                 else:

@@ -34,7 +34,7 @@ from translator.listen.segmenter import Segment, Unsegmented
 from translator.profile.model import Direction, Profile
 from translator.voicelive.backoff import Backoff
 from translator.voicelive.connect import ServiceTarget, open_connection
-from translator.voicelive.turns import Turns, TurnStats
+from translator.voicelive.turns import TurnStats, TurnTaking
 from translator.voicelive.turns_client import ClientTurns
 from translator.voicelive.turns_server import ServerTurns
 from translator.voicelive.utterances import UtteranceTable
@@ -87,7 +87,7 @@ class Session:
         self._t = timings or SessionTimings()
         self._config = session_config(profile, direction)
         td = profile.turn_detection
-        self.turns: Turns = (
+        self.turns: TurnTaking = (
             ServerTurns(direction, emit, arbiter, td, id_prefix=id_prefix)
             if td.by_service
             else ClientTurns(direction, emit, arbiter)
@@ -273,8 +273,7 @@ class Session:
             now = time.monotonic()
             if self._renewal_due():
                 self._wake.set()
-            if self.turns.hold_until and now >= self.turns.hold_until:
-                self.turns.hold_until = 0.0
+            if self.turns.tick(now):
                 self._wake.set()
             if self.turns.waiting_for_service() and now - self._last_event > self._t.stall_s:
                 raise _Dropped(f"the service stalled: no event for {self._t.stall_s:.0f} s")

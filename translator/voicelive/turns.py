@@ -1,8 +1,9 @@
 """One direction's turn taking with Voice Live, without I/O (sans-I/O core of a session).
 
-A ``Turns`` is told what the input did (``push``, ``end_input``), what the arbiter
-decided (``decide``) and what the service answered (``on``), and says what to send
-next (``outgoing``). It emits internal events for everything a listener should see.
+A ``TurnTaking`` (one direction's turn-taking state machine) is told what the input
+did (``push``, ``end_input``), what the arbiter decided (``decide``), what the service
+answered (``on``) and that time passed (``tick``), and says what to send next
+(``outgoing``). It emits internal events for everything a listener should see.
 The session (``session.py``) only moves these messages over a connection.
 
 Two kinds share this response side (one response at a time, in utterance order;
@@ -68,7 +69,7 @@ class TurnStats:
     latencies: list[Latency] = field(default_factory=list)
 
 
-class Turns:
+class TurnTaking:
     """The shared part: decisions, responses, errors. Subclasses own the input side."""
 
     def __init__(
@@ -83,7 +84,7 @@ class Turns:
         self.input_done = False
         self.expiring = False
         """The service said ``session_expired``: the coming close is expected."""
-        self.hold_until = 0.0
+        self._hold_until: float | None = None
         """No ``response.create`` before this monotonic time (throttled)."""
         self._outbox: list[wire.ClientEvent] = []
         self._connection = 0
@@ -145,6 +146,13 @@ class Turns:
 
     # -- state ----------------------------------------------------------------------------
 
+    def tick(self, now_s: float) -> bool:
+        """The clock moved on; True when something became due (a throttling hold ended)."""
+        if self._hold_until is not None and now_s >= self._hold_until:
+            self._hold_until = None
+            return True
+        return False
+
     def finished(self) -> bool:
         return self.input_done and not self.utterances.live()
 
@@ -163,7 +171,7 @@ class Turns:
 
     def _response_due(self, now_s: float) -> Utterance | None:
         """The utterance whose response may be created now (one at a time, in order)."""
-        if self.utterances.responding() is not None or now_s < self.hold_until:
+        if self.utterances.responding() is not None or self._hold_until is not None:
             return None
         u = self.utterances.next_to_translate()
         if u is not None:
@@ -329,7 +337,7 @@ class Turns:
             return
         if err.code in ("rate_limit_exceeded", "conversation_already_has_active_response"):
             delay = 2.0 if err.code == "rate_limit_exceeded" else 0.5
-            self.hold_until = time.monotonic() + delay  # the session's watchdog wakes the sender then
+            self._hold_until = time.monotonic() + delay  # ``tick`` lifts the hold
             u = self.utterances.responding()
             refused = source is not None and source.purpose is wire.Purpose.RESPONSE
             if u is not None and refused and u.response_id is None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from translator.events import Notice, UtteranceSkipped
 from translator.listen.segmenter import Segment, SegmentAudio, SegmentClose, SegmentOpen, Unsegmented
-from translator.voicelive.turns import Turns
+from translator.voicelive.turns import TurnTaking
 from translator.voicelive.utterances import Decision, Stage, Utterance
 from translator.voicelive.wire import outbound as wire
 from translator.voicelive.wire.inbound import Committed, TranscriptionFailed, WireEvent
@@ -26,7 +26,7 @@ from translator.voicelive.wire.inbound import Committed, TranscriptionFailed, Wi
 _CONTEXT_ITEMS = 4  # the last two exchanges stay in the conversation as context
 
 
-class ClientTurns(Turns):
+class ClientTurns(TurnTaking):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._cursors: dict[str, tuple[int, int]] = {}  # utterance -> (chunk index, bytes before it)

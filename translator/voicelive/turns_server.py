@@ -52,10 +52,11 @@ from collections.abc import Callable
 
 from translator.events import Notice, SpeechStarted, TranslatorEvent, UtteranceSkipped
 from translator.listen.arbiter import Arbiter
+from translator.listen.clock import InputClock
 from translator.listen.segmenter import Segment, Unsegmented
 from translator.profile.model import Direction, TurnDetection
 from translator.voicelive.resend import ResendBuffer
-from translator.voicelive.turns import Turns
+from translator.voicelive.turns import TurnTaking
 from translator.voicelive.utterances import Decision, Stage, Utterance
 from translator.voicelive.wire import INPUT_RATE_HZ
 from translator.voicelive.wire import outbound as wire
@@ -87,7 +88,7 @@ class _Flush(enum.Enum):
     DONE = "done"
 
 
-class ServerTurns(Turns):
+class ServerTurns(TurnTaking):
     def __init__(
         self,
         direction: Direction,
@@ -119,7 +120,7 @@ class ServerTurns(Turns):
         self._boundary_ms = 0
         """Every turn before this input time is known."""
         self._flush = _Flush.NONE
-        self._wall = (0, time.monotonic())  # (input ms, monotonic s) of the newest audio
+        self._clock = InputClock()
         self._history: deque[tuple[str, str]] = deque(maxlen=_HISTORY)
         self._hidden: set[str] = set()  # utterances nobody was told had started
         self._sends: deque[tuple[float, int]] = deque(maxlen=512)  # (monotonic s, resend offset sent)
@@ -132,7 +133,7 @@ class ServerTurns(Turns):
             raise TypeError("the service detects this session's turns: push raw audio")
         self._resend.append(item.pcm)
         self._pause_ms = item.pause_ms
-        self._wall = (self._resend.end_ms, wall_s)
+        self._clock.advance(self._resend.end_ms, wall_s)
         self._bound()
 
     def _bound(self) -> None:
@@ -165,10 +166,6 @@ class ServerTurns(Turns):
                 break
             heard = offset
         return max(self._boundary_ms, self._resend.ms(heard) - _UNREPORTED_MS, self._resend.start_ms)
-
-    def _wall_at(self, ms: int) -> float:
-        newest_ms, wall = self._wall
-        return wall - (newest_ms - ms) / 1000.0
 
     def new_connection(self, number: int) -> None:
         super().new_connection(number)
@@ -312,7 +309,7 @@ class ServerTurns(Turns):
 
     def _new_utterance(self, item: str | None, heard_from_ms: int, start_ms: int) -> Utterance:
         self._count += 1
-        u = self.utterances.open(f"{self._id_prefix}{self._count}", start_ms, self._wall_at(start_ms))
+        u = self.utterances.open(f"{self._id_prefix}{self._count}", start_ms, self._clock.wall_at(start_ms))
         u.item_id = item
         u.heard_from_ms = heard_from_ms
         return u
@@ -348,7 +345,7 @@ class ServerTurns(Turns):
         u.end_ms = max(u.start_ms, speech_end_ms)
         # Latency counts from when the turn was decided (as for client turns), not from the
         # last word: the wait for silence is the detector's, the rest is the service's.
-        u.closed_wall_s = self._wall_at(turn_end_ms)
+        u.closed_wall_s = self._clock.wall_at(turn_end_ms)
         u.stage = Stage.CLOSED
         self._boundary_ms = max(self._boundary_ms, turn_end_ms)
 
