@@ -30,6 +30,10 @@ from translator.voicelive.backoff import Backoff
         ("Excellent, that sounds very promising.", ["en-US", "es-ES"], "en-US"),
         ("Lunch is served at noon.", ["en-US", "es-ES"], "en-US"),
         ("Vamos a abrir dos oficinas nuevas.", ["en-US", "es-ES"], "es-ES"),
+        # two-word pieces, as cuts make them, without a listed function word (lingua decides)
+        ("Seguimos trabajando", ["en-US", "es-ES"], "es-ES"),
+        ("Numero equivocado", ["en-US", "es-ES"], "es-ES"),
+        ("Wrong number", ["es-ES", "en-US"], "en-US"),
     ],
 )
 def test_identify_within_the_pair(text: str, pair: list[str], expected: str) -> None:

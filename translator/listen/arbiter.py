@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from translator.listen.lid import Guess, identify
+from translator.listen.lid import Guess, identify, prepare
 
 log = structlog.get_logger(__name__)
 
@@ -98,6 +98,7 @@ class Arbiter:
     def register(self, session: str, source_language: str, decide: Decide) -> None:
         self._decides[session] = decide
         self._source_of[session] = source_language
+        prepare(self.languages)  # at start-up, so the first decision waits for nothing
 
     @property
     def languages(self) -> list[str]:
