@@ -365,6 +365,15 @@ def continuous_40s(seed: int = 0) -> Recording:
     return join(chosen, _gaps(len(chosen), seed, 150, 200))
 
 
+def with_pauses(rec: Recording, every: int = 4, pause_ms: int = 2500, seed: int = 0) -> Recording:
+    """The same sentences, with a ``pause_ms`` pause after every ``every``-th one and 2 s
+    of lead and tail (the rest 50 to 200 ms): a speaker who stops now and then, so a
+    detector's false speech in noise can be measured."""
+    clips = [clip_by_name(u.clip) for u in rec.utterances]
+    gaps = [pause_ms if i % every == every - 1 else g for i, g in enumerate(_gaps(len(clips), seed))]
+    return join(clips, gaps, lead_ms=pause_ms, tail_ms=pause_ms)
+
+
 def alternating(languages: Sequence[str] = ("en", "es"), count: int = 12, seed: int = 0) -> Recording:
     """Sentences (5+ words) alternating between ``languages``, 50 to 200 ms apart."""
     pools = {lang: sentences(lang) for lang in languages}
