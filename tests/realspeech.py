@@ -567,3 +567,77 @@ def write_scenario(
         encoding="utf-8",
     )
     return scenario
+
+
+# -- judging utterances --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """The audio sent for one utterance, on the recording's timeline."""
+
+    start_ms: int
+    end_ms: int
+    cut: bool
+    """Closed for length (the speaker went on), not at a pause or the end of input."""
+
+
+def segmenter_spans(events: Sequence[object], pcm: np.ndarray) -> list[Span]:
+    """Spans of the audio a ``listen.segmenter.Segmenter`` sent, from its events.
+
+    The segmenter passes input frames through unchanged, so each utterance's audio is
+    found where it equals the input, at or before its ``SegmentOpen.start_ms``."""
+    from translator.listen.segmenter import SegmentAudio, SegmentClose, SegmentOpen
+
+    spans: list[Span] = []
+    open_ms = 0
+    parts: list[bytes] = []
+    for e in events:
+        if isinstance(e, SegmentOpen):
+            open_ms, parts = e.start_ms, []
+        elif isinstance(e, SegmentAudio):
+            parts.append(e.pcm)
+        elif isinstance(e, SegmentClose):
+            audio = np.frombuffer(b"".join(parts), dtype=np.int16)
+            start = _find(audio, pcm, open_ms * RATE_HZ // 1000)
+            spans.append(Span(start * 1000 // RATE_HZ, (start + len(audio)) * 1000 // RATE_HZ, e.cut))
+    return spans
+
+
+def _find(audio: np.ndarray, pcm: np.ndarray, before: int) -> int:
+    """The frame-aligned position at or before ``before`` where ``audio`` equals ``pcm``."""
+    head = audio[: min(len(audio), _FRAME * 4)]
+    for start in range(before, max(-1, before - RATE_HZ * 2), -_FRAME):
+        if np.array_equal(pcm[start : start + len(head)], head):
+            return start
+    return before
+
+
+def speech_lost_pct(spans: Sequence[Span], speech: np.ndarray) -> float:
+    """Reference speech frames outside every span, % of reference speech."""
+    covered = np.zeros(len(speech), dtype=bool)
+    for s in spans:
+        covered[s.start_ms // FRAME_MS : -(-s.end_ms // FRAME_MS)] = True
+    total = int(speech.sum())
+    return round(100 * int((speech & ~covered).sum()) / total, 2) if total else 0.0
+
+
+def silence_only(spans: Sequence[Span], speech: np.ndarray) -> list[Span]:
+    """Spans that hold no reference speech frame."""
+    return [s for s in spans if not speech[s.start_ms // FRAME_MS : -(-s.end_ms // FRAME_MS)].any()]
+
+
+def cuts_inside_words(spans: Sequence[Span], rec: Recording, words: Sequence[Word]) -> tuple[int, int]:
+    """(length cuts judged, of them inside a word). A cut within a non-English utterance is
+    not judged (no word timings); one in a pause between sentences is judged, and is not
+    inside a word."""
+    foreign = [u for u in rec.utterances if u.language != "en"]
+    judged = inside = 0
+    for s in spans:
+        if not s.cut:
+            continue
+        if any(u.start_ms <= s.end_ms <= u.end_ms for u in foreign):
+            continue
+        judged += 1
+        inside += inside_word(words, s.end_ms) is not None
+    return judged, inside

@@ -147,3 +147,35 @@ async def test_emulator_transcribes_and_translates_real_speech_through_the_sdk(t
     said = next(e for e in events if e.type == "response.audio_transcript.done")
     assert heard.transcript.split() == [w.word for w in rs.align_words(rs.clip_by_name(u.clip))]
     assert said.transcript == spanish[u.clip.split("/", 2)[2]]
+
+
+def test_segmenter_spans_are_where_the_sent_audio_is() -> None:
+    from translator.listen.segmenter import SegmentAudio, SegmentClose, Segmenter, VadParams
+
+    rec = rs.degrade(rs.continuous_40s(), "pink", 20, 0, seed=3)
+    seg = Segmenter(VadParams(), rs.RATE_HZ)
+    events = [e for i in range(0, len(rec.pcm), 480) for e in seg.push(rec.pcm[i : i + 480].tobytes())]
+    events += seg.finish()
+    spans = rs.segmenter_spans(events, rec.pcm)
+    assert len(spans) == sum(isinstance(e, SegmentClose) for e in events) > 3
+    sent = b"".join(e.pcm for e in events if isinstance(e, SegmentAudio))
+    assert sent == b"".join(rec.pcm[s.start_ms * 24 : s.end_ms * 24].tobytes() for s in spans)
+    for a, b in zip(spans, spans[1:], strict=False):
+        assert a.end_ms <= b.start_ms and (not a.cut or a.end_ms == b.start_ms)
+
+
+def test_utterance_judges() -> None:
+    rec = rs.continuous_40s()
+    first, second = rec.utterances[0], rec.utterances[1]
+    whole = [rs.Span(first.start_ms - 300, second.end_ms + 150, cut=False)]
+    assert rs.speech_lost_pct(whole, rec.speech[: second.end_ms // 10 + 1]) == 0.0
+    half = [rs.Span(first.start_ms, (first.start_ms + first.end_ms) // 2, cut=False)]
+    lost = rs.speech_lost_pct(half, rec.speech[: first.end_ms // 10])
+    assert 30 < lost < 70
+    quiet = rs.Span(rec.duration_ms - 500, rec.duration_ms, cut=False)
+    assert rs.silence_only([*whole, quiet], rec.speech) == [quiet]
+    words = rs.recording_words(rec)
+    w = words[3]
+    in_word = rs.Span(first.start_ms, (w.start_ms + w.end_ms) // 2, cut=True)
+    at_gap = rs.Span(first.start_ms, (first.end_ms + second.start_ms) // 2, cut=True)
+    assert rs.cuts_inside_words([in_word, at_gap, whole[0]], rec, words) == (2, 1)
