@@ -30,6 +30,12 @@ Figures per condition: ``missed_pct`` = reference speech frames (10 ms) judged n
 hour (``time.process_time`` around the detector alone) and the real-time fraction of one
 core that 8 directions would take (``cpu_s_per_audio_hour * 8 / 3600``).
 
+``segmenter_today_cuts``: today's ``Segmenter(VadParams())`` (``max_segment_ms`` 4000) on the
+continuous recording itself (no added pauses; ``--quick``: the 40 s one), clean and in
+pink noise at 15 dB SNR at each gain: speech lost (reference speech outside every
+utterance's audio), length cuts and the share inside an aligned English word, the
+longest utterance, and utterances holding no speech: the issue's "done when" figures.
+
 Not a test: nothing here asserts; it prints one JSON object.
 """
 
@@ -84,6 +90,39 @@ def _detector_flags(kind: str, pcm: np.ndarray) -> tuple[np.ndarray, float]:
     cpu = time.process_time() - t0
     probs = np.concatenate(parts)
     return rs.to_10ms(speech_runs(probs, det.frame_ms), det.frame_ms, n10), cpu
+
+
+CUT_SNR_DB = 15
+
+
+def segmenter_cuts(rec: rs.Recording) -> list[dict[str, Any]]:
+    """Today's Segmenter (``VadParams()``, max_segment_ms 4000) on continuous speech, clean and
+    with pink noise at 15 dB SNR at each gain: the issue's done-when figures as they are now."""
+    words = rs.recording_words(rec)
+    out = []
+    for noise, gain in [(None, 0), *(("pink", g) for g in GAINS_DB)]:
+        noisy = rs.degrade(rec, noise, CUT_SNR_DB, gain, seed=2)
+        seg = Segmenter(VadParams(), rs.RATE_HZ)
+        events = []
+        for i in range(0, len(noisy.pcm), CHUNK):
+            events += seg.push(noisy.pcm[i : i + CHUNK].tobytes())
+        events += seg.finish()
+        spans = rs.segmenter_spans(events, noisy.pcm)
+        judged, inside = rs.cuts_inside_words(spans, noisy, words)
+        out.append(
+            {
+                "noise": noise or "none",
+                "snr_db": CUT_SNR_DB if noise else None,
+                "gain_db": gain,
+                "utterances": len(spans),
+                "speech_lost_pct": rs.speech_lost_pct(spans, noisy.speech),
+                "length_cuts": sum(s.cut for s in spans),
+                "length_cuts_inside_word_pct": round(100 * inside / judged, 1) if judged else None,
+                "longest_utterance_ms": max((s.end_ms - s.start_ms for s in spans), default=0),
+                "silence_only_utterances": len(rs.silence_only(spans, noisy.speech)),
+            }
+        )
+    return out
 
 
 def run(quick: bool, detectors: tuple[str, ...]) -> dict[str, Any]:
@@ -142,6 +181,7 @@ def run(quick: bool, detectors: tuple[str, ...]) -> dict[str, Any]:
         "recordings": [f"{len(r.utterances)} sentences, {r.duration_ms / 1000:.1f} s" for r in recordings],
         "summary": summary,
         "conditions": conditions,
+        "segmenter_today_cuts": segmenter_cuts(sources[0]),
     }
 
 
