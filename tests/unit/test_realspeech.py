@@ -179,3 +179,40 @@ def test_utterance_judges() -> None:
     in_word = rs.Span(first.start_ms, (w.start_ms + w.end_ms) // 2, cut=True)
     at_gap = rs.Span(first.start_ms, (first.end_ms + second.start_ms) // 2, cut=True)
     assert rs.cuts_inside_words([in_word, at_gap, whole[0]], rec, words) == (2, 1)
+
+
+def test_cli_translates_a_real_speech_recording_through_the_emulator(tmp_path: Path) -> None:
+    """``translator run --emulator --fast`` on a real-speech scenario: it finishes, every word
+    it transcribes comes once and in order, and the Spanish is the prompts' own Spanish."""
+    from tests.e2e.conftest import read_jsonl, run_cli, write_profile
+
+    rec = rs.degrade(rs.continuous_40s(), "pink", 20, 0, seed=4)
+    rs.write_scenario(rec, tmp_path / "real.wav", targets=("es-ES",), model_delay_ms=0)
+    profile = write_profile(
+        tmp_path / "p.yaml",
+        "directions:\n  - {source: en-US, target: es-ES}\n"
+        "turn_detection: {type: client, max_segment_ms: 4000}\n",
+    )
+    out = tmp_path / "out.jsonl"
+    result = run_cli(
+        *("run", str(profile), "--emulator", "--input", str(tmp_path / "real.wav")),
+        *(
+            "--scenario",
+            str(tmp_path / "real.yaml"),
+            "--fast",
+            "--no-play",
+            "--quiet",
+            "--subtitles",
+            str(out),
+        ),
+    )
+    assert result.code == 0, result.stderr[-2000:]
+    lines = sorted(read_jsonl(out), key=lambda x: x["start_ms"])
+    heard = " ".join(x["text"] for x in lines if x["kind"] == "source").split()
+    spoken = [w.word for w in rs.recording_words(rec)]
+    # in order, none twice: ``heard`` is a subsequence of ``spoken``
+    it = iter(spoken)
+    assert all(word in it for word in heard), heard
+    assert len(heard) >= 0.95 * len(spoken)
+    translated = " ".join(x["text"] for x in lines if x["kind"] == "translation")
+    assert "tecla de numero" in translated
