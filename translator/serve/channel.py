@@ -1,0 +1,88 @@
+"""One language's encoded audio, shared by all of its listeners: encode once, fan out.
+
+The channel keeps the newest ``keep`` frames in a ring and a running frame number.
+Each listener holds only a cursor (the next frame number it wants): publishing a
+frame costs the same for one listener or a thousand, and a listener's "queue" is the
+distance from its cursor to the head, bounded by the ring.
+
+Drop policy (per listener, never for the producer): a listener more than
+``live_window`` frames behind skips to the live point (its cursor jumps to the
+newest frames, the skipped frames are counted); a listener that has to skip
+``max_skips`` times is dropped by the server. Publishing never waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    seq: int
+    packet: bytes
+    source_at_s: float
+    """``time.monotonic()`` when the audio that completed this frame reached the server."""
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    frames: tuple[Frame, ...]
+    skipped: int
+    cursor: int
+
+
+class AudioChannel:
+    def __init__(self, keep: int = 100) -> None:
+        self._ring: deque[Frame] = deque(maxlen=keep)
+        self.head = 0
+        """The number the next published frame gets."""
+        self._wake = asyncio.Event()
+
+    def publish(self, packet: bytes, source_at_s: float) -> None:
+        self._ring.append(Frame(self.head, packet, source_at_s))
+        self.head += 1
+        wake, self._wake = self._wake, asyncio.Event()
+        wake.set()
+
+    async def wait_beyond(self, cursor: int) -> None:
+        """Return once a frame numbered ``cursor`` or later exists."""
+        while self.head <= cursor:
+            await self._wake.wait()
+
+    def take(self, cursor: int, live_window: int) -> Batch:
+        """Frames from ``cursor`` on; if that is more than ``live_window`` behind, only the newest."""
+        first_kept = self.head - len(self._ring)
+        start = max(cursor, first_kept, self.head - live_window)
+        skipped = start - cursor
+        frames = tuple(self._ring[i - first_kept] for i in range(start, self.head))
+        return Batch(frames, skipped, self.head)
+
+
+MESSAGE_AUDIO = 1
+_PACKET_HEAD = struct.Struct(">IH")
+
+
+def pack(frames: tuple[Frame, ...]) -> bytes:
+    """The wire format of one audio message: ``0x01`` then, per frame, u32 number, u16 length, Opus packet."""
+    parts = [bytes((MESSAGE_AUDIO,))]
+    for f in frames:
+        parts.append(_PACKET_HEAD.pack(f.seq & 0xFFFFFFFF, len(f.packet)))
+        parts.append(f.packet)
+    return b"".join(parts)
+
+
+def unpack(message: bytes) -> list[tuple[int, bytes]]:
+    """The inverse of :func:`pack` (for tests and the benchmark's listeners)."""
+    if not message or message[0] != MESSAGE_AUDIO:
+        raise ValueError("not an audio message")
+    out: list[tuple[int, bytes]] = []
+    pos = 1
+    while pos < len(message):
+        seq, size = _PACKET_HEAD.unpack_from(message, pos)
+        pos += _PACKET_HEAD.size
+        out.append((seq, message[pos : pos + size]))
+        pos += size
+    return out
