@@ -5,15 +5,18 @@ Each listener holds only a cursor (the next frame number it wants): publishing a
 frame costs the same for one listener or a thousand, and a listener's "queue" is the
 distance from its cursor to the head, bounded by the ring.
 
-Drop policy (per listener, never for the producer): a listener more than
-``live_window`` frames behind skips to the live point (its cursor jumps to the
-newest frames, the skipped frames are counted); a listener that has to skip
-``max_skips`` times is dropped by the server. Publishing never waits.
+Drop policy (per listener, never for the producer): frames whose audio reached the
+server more than ``max_lag_s`` ago are skipped (the listener jumps to the live point;
+the skipped frames are counted), and a listener that has to skip too often is dropped
+by the server. Lateness is measured in time, not frames: the service sends a
+translation faster than real time, and a burst of frames is not a late listener.
+Publishing never waits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import struct
 from collections import deque
 from dataclasses import dataclass
@@ -35,7 +38,7 @@ class Batch:
 
 
 class AudioChannel:
-    def __init__(self, keep: int = 100) -> None:
+    def __init__(self, keep: int = 3000) -> None:
         self._ring: deque[Frame] = deque(maxlen=keep)
         self.head = 0
         """The number the next published frame gets."""
@@ -52,10 +55,14 @@ class AudioChannel:
         while self.head <= cursor:
             await self._wake.wait()
 
-    def take(self, cursor: int, live_window: int) -> Batch:
-        """Frames from ``cursor`` on; if that is more than ``live_window`` behind, only the newest."""
+    def take(self, cursor: int, now_s: float, max_lag_s: float) -> Batch:
+        """Frames from ``cursor`` on, except those that arrived before ``now_s - max_lag_s``."""
         first_kept = self.head - len(self._ring)
-        start = max(cursor, first_kept, self.head - live_window)
+        start = max(cursor, first_kept)
+        oldest_s = now_s - max_lag_s
+        if start < self.head and self._ring[start - first_kept].source_at_s < oldest_s:
+            late = bisect.bisect_left(self._ring, oldest_s, key=lambda f: f.source_at_s)
+            start = max(start, first_kept + late)
         skipped = start - cursor
         frames = tuple(self._ring[i - first_kept] for i in range(start, self.head))
         return Batch(frames, skipped, self.head)

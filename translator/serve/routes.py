@@ -33,8 +33,8 @@ from translator.serve.qr import qr_svg
 log = structlog.get_logger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-LIVE_WINDOW_FRAMES = 25
-"""A listener further behind than this (500 ms of audio) skips to the live point."""
+MAX_LAG_S = 0.5
+"""Audio that reached the server longer ago than this is skipped: the listener jumps to the live point."""
 MAX_SKIPS = 20
 """A listener that had to skip this many times is too slow for live audio: dropped."""
 SEND_TIMEOUT_S = 5.0
@@ -227,7 +227,7 @@ class AudienceApp:
         skips = 0
         while not ws.closed:
             await channel.wait_beyond(cursor)
-            batch = channel.take(cursor, LIVE_WINDOW_FRAMES)
+            batch = channel.take(cursor, time.monotonic(), MAX_LAG_S)
             cursor = batch.cursor
             if batch.skipped:
                 skips += 1

@@ -4,8 +4,8 @@
 'use strict';
 (() => {
   const code = new URLSearchParams(location.search).get('code');
-  const JITTER_S = 0.12;       // audio buffered ahead of the play head after a (re)start
-  const MAX_AHEAD_S = 1.0;     // further ahead than this: jump back to the live point
+  const JITTER_S = 0.25;       // audio buffered ahead of the play head after a (re)start
+  const MAX_AHEAD_S = 30;      // a translation arrives faster than real time; beyond this, start over
   const LIVE_GAP_MS = 1500;    // no audio for this long: "waiting for speech"
   const $ = (id) => document.getElementById(id);
   const stateEl = $('state');
@@ -157,7 +157,10 @@
     data.close();
     buffer.copyToChannel(samples, 0);
     const now = ctx.currentTime;
-    if (playhead < now + 0.01 || playhead > now + MAX_AHEAD_S) playhead = now + JITTER_S;
+    if (playhead < now + 0.01 || playhead > now + MAX_AHEAD_S) {
+      if (playhead) stateEl.dataset.restarts = String(Number(stateEl.dataset.restarts || 0) + 1);
+      playhead = now + JITTER_S;
+    }
     const node = ctx.createBufferSource();
     node.buffer = buffer;
     node.connect(ctx.destination);
