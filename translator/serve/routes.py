@@ -18,8 +18,10 @@ import asyncio
 import contextlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
+from html import escape
 from pathlib import Path
 
 import structlog
@@ -96,8 +98,13 @@ class AudienceApp:
     # -- pages ------------------------------------------------------------------------------
 
     def _page(self, name: str) -> Handler:
+        html = (STATIC / name).read_text(encoding="utf-8")
+        code = self.options.access_code
+        if code is not None:  # the page's own scripts and styles are behind the code too
+            html = re.sub(r'"(static/[a-z]+\.(?:js|css))"', lambda m: f'"{m[1]}?code={escape(code)}"', html)
+
         async def page(request: web.Request) -> web.StreamResponse:
-            return web.FileResponse(STATIC / name, headers={"Content-Type": "text/html; charset=utf-8"})
+            return web.Response(text=html, content_type="text/html", charset="utf-8")
 
         return page
 
@@ -120,8 +127,6 @@ class AudienceApp:
         return web.Response(body=qr_svg(self._listener_url(request)), content_type="image/svg+xml")
 
     async def _qr_page(self, request: web.Request) -> web.StreamResponse:
-        from html import escape
-
         url = self._listener_url(request)
         svg = qr_svg(url).decode("utf-8")
         body = (
