@@ -161,3 +161,60 @@ def wait_for(predicate: Any, timeout: float, what: str, every: float = 0.1) -> A
             return value
         time.sleep(every)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+ICECAST_CONFIG = """<icecast>
+  <limits><sources>8</sources><clients>20</clients><source-timeout>10</source-timeout><burst-size>0</burst-size></limits>
+  <authentication><source-password>{password}</source-password><admin-user>admin</admin-user>
+    <admin-password>{password}-admin</admin-password></authentication>
+  <hostname>127.0.0.1</hostname>
+  <listen-socket><port>{port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+  <fileserve>0</fileserve>
+  <paths><basedir>/usr/share/icecast2</basedir><logdir>{logdir}</logdir>
+    <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot></paths>
+  <logging><errorlog>error.log</errorlog><accesslog>access.log</accesslog><loglevel>3</loglevel></logging>
+  <security><chroot>0</chroot>{owner}</security>
+</icecast>
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def icecast(workdir: Any, password: str) -> Iterator[int]:
+    """Debian's icecast2 on a loopback port with a generated configuration; yields the port."""
+    import urllib.request
+    from pathlib import Path
+
+    # icecast refuses to run as root: it switches to nobody, who must reach and write its logs
+    logdir = Path(tempfile.mkdtemp(prefix="translator-icecast-"))
+    logdir.chmod(0o777)
+    port = free_port()
+    owner = "<changeowner><user>nobody</user><group>nogroup</group></changeowner>"
+    config = Path(workdir) / "icecast.xml"
+    text = ICECAST_CONFIG.format(
+        password=password, port=port, logdir=logdir, owner=owner if os.geteuid() == 0 else ""
+    )
+    config.write_text(text)
+    proc = subprocess.Popen(
+        ["icecast2", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for(lambda: _answers(urllib.request, port), 15, "icecast2 to listen")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        subprocess.run(["rm", "-rf", str(logdir)], check=False)
+
+
+def _answers(request: Any, port: int) -> bool:
+    try:
+        with request.urlopen(f"http://127.0.0.1:{port}/status-json.xsl", timeout=1) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False

@@ -23,11 +23,13 @@ import structlog
 from aiohttp import web
 
 from translator.errors import UsageError
-from translator.events import TranslatorEvent
+from translator.events import TranslationAudio, TranslatorEvent
 from translator.serve.banner import print_banner
+from translator.serve.broadcast import Broadcaster
 from translator.serve.hub import AudienceHub
 from translator.serve.options import ServeOptions
 from translator.serve.routes import AudienceApp
+from translator.subtitles.core import target_of
 from translator.subtitles.options import SubtitleOptions
 
 log = structlog.get_logger(__name__)
@@ -54,6 +56,9 @@ class AudienceServer:
         self.app: AudienceApp | None = None
         self.port = options.port
         self._closed = False
+        self.broadcaster: Broadcaster | None = None
+        if options.broadcast is not None:  # parsed now: a bad URL is a usage error before anything starts
+            self.broadcaster = Broadcaster(options.broadcast, list(dict.fromkeys(t for _, t in directions)))
 
     # -- life -------------------------------------------------------------------------------
 
@@ -76,6 +81,8 @@ class AudienceServer:
 
     async def _start(self) -> None:
         self.hub = AudienceHub(self._directions, self._subtitle_options)
+        if self.broadcaster is not None:
+            self.broadcaster.start()
         self.app = AudienceApp(self.hub, self.options, self._title)
         runner = web.AppRunner(self.app.app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
@@ -117,6 +124,8 @@ class AudienceServer:
     async def _shutdown(self) -> None:
         if self.hub is not None:
             self.hub.finish()
+        if self.broadcaster is not None:
+            await self.broadcaster.aclose()
         await asyncio.sleep(0.05)  # let caption readers write the end
         if self.app is not None:
             await self.app.close_sockets()
@@ -131,7 +140,13 @@ class AudienceServer:
 
     def handle(self, event: TranslatorEvent) -> None:
         if self.hub is not None and not self._closed:
-            self._loop.call_soon_threadsafe(self.hub.handle, event, time.monotonic())
+            self._loop.call_soon_threadsafe(self._on_event, event, time.monotonic())
+
+    def _on_event(self, event: TranslatorEvent, at_s: float) -> None:
+        assert self.hub is not None
+        self.hub.handle(event, at_s)
+        if self.broadcaster is not None and isinstance(event, TranslationAudio):
+            self.broadcaster.push(target_of(event.direction), event.pcm, event.sample_rate_hz)
 
     def push_original(self, chunk: Any, sample_rate_hz: int) -> None:
         """The input pipeline's tap: the source audio, for listeners who pick "original"."""
