@@ -38,17 +38,39 @@ class Batch:
 
 
 class AudioChannel:
-    def __init__(self, keep: int = 3000) -> None:
+    def __init__(self, keep: int = 3000, wake_every_s: float = 0.0) -> None:
         self._ring: deque[Frame] = deque(maxlen=keep)
         self.head = 0
         """The number the next published frame gets."""
         self._wake = asyncio.Event()
+        self._wake_every_s = wake_every_s
+        self._wake_pending: asyncio.TimerHandle | None = None
+        self._packed: tuple[int, int, bytes] | None = None
 
     def publish(self, packet: bytes, source_at_s: float) -> None:
+        """Add a frame. Listeners are woken at once, or (``wake_every_s``) at most that often:
+        each wake-up costs every listener a task switch and a socket write, so frames are
+        grouped into fewer, larger messages at a bounded added latency."""
         self._ring.append(Frame(self.head, packet, source_at_s))
         self.head += 1
+        if not self._wake_every_s:
+            self._wake_all()
+        elif self._wake_pending is None:
+            self._wake_pending = asyncio.get_running_loop().call_later(self._wake_every_s, self._wake_all)
+
+    def _wake_all(self) -> None:
+        self._wake_pending = None
         wake, self._wake = self._wake, asyncio.Event()
         wake.set()
+
+    def message(self, batch: Batch) -> bytes:
+        """``pack(batch.frames)``, built once for all the listeners at the same cursor."""
+        if not batch.frames:
+            return pack(())
+        key = (batch.frames[0].seq, batch.frames[-1].seq)
+        if self._packed is None or self._packed[:2] != key:
+            self._packed = (*key, pack(batch.frames))
+        return self._packed[2]
 
     async def wait_beyond(self, cursor: int) -> None:
         """Return once a frame numbered ``cursor`` or later exists."""

@@ -27,7 +27,7 @@ from pathlib import Path
 import structlog
 from aiohttp import WSMsgType, web
 
-from translator.serve.channel import AudioChannel, pack
+from translator.serve.channel import AudioChannel
 from translator.serve.hub import AudienceHub
 from translator.serve.options import ServeOptions
 from translator.serve.qr import qr_svg
@@ -244,7 +244,7 @@ class AudienceApp:
                     return
             if not batch.frames:
                 continue
-            message = pack(batch.frames)
+            message = channel.message(batch)
             try:
                 await asyncio.wait_for(ws.send_bytes(message), SEND_TIMEOUT_S)
             except (asyncio.TimeoutError, ConnectionError):
