@@ -9,6 +9,9 @@
    dropped, and its CPU time; the listeners count the bytes they receive.
    The largest count with no listener more than 500 ms behind (max lag ≤ 500 ms, nothing
    skipped or dropped) is ``max_listeners_one_core``.
+   On a shared machine the child gets only its share of the core (``cpu_share``); when that
+   is less than it needs, frames queue and the lag grows, so ``listeners_per_core_by_cpu``
+   also reports what the measured CPU cost per listener allows on a whole core.
 2. Ear-voice span (``--evs``): the real CLI on the bundled English/Spanish sample through the
    emulator, with ``--serve``, once with no listener and once with ``--evs-listeners``
    connected; ear-voice span p95 over both directions' utterances.
@@ -253,9 +256,15 @@ def main() -> None:
         rows = await delivery(levels, args.seconds)
         base = next((r for r in rows if r["asked"] == 0), None)
         for r in rows:
+            r["cpu_share"] = round(r["cpu_s"] / r["wall_s"], 3)  # of one core: what the scheduler gave
             if base is not None and r["connected"]:
                 extra = (r["cpu_s"] / r["wall_s"]) - (base["cpu_s"] / base["wall_s"])
                 r["cpu_ms_per_listener_s"] = round(1000 * extra / r["connected"], 3)
+                # the whole core, were it ours: what the measured cost per listener allows
+                if extra > 0:
+                    r["listeners_per_core_by_cpu"] = int(
+                        (1 - base["cpu_s"] / base["wall_s"]) / (extra / r["connected"])
+                    )
         ok = [
             r["connected"]
             for r in rows
