@@ -110,3 +110,58 @@ def test_opus_encodes_once_at_48k_and_decodes_to_the_same_speech() -> None:
     back = StreamResampler(48_000, rate).process(decoded.astype(np.float32)).astype(np.float64)
     _, similarity = best_alignment(np.concatenate((back, np.zeros(rate // 10))), voice)
     assert similarity > 0.8
+
+
+class FakeTransport:
+    """Stands in for a socket's transport: records writes, with a settable write-buffer fill."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.buffered = 0
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def test_fan_out_skips_a_stuck_listener_to_the_live_point_then_drops_it() -> None:
+    from translator.serve.fanout import MAX_BUFFERED_BYTES, STALL_DROP_S, FanOut, ws_binary_frame
+    from translator.serve.hub import DeliveryStats
+
+    now = [100.0]
+    channel, stats = AudioChannel(), DeliveryStats()
+    fanout = FanOut(channel, "es-ES", stats, clock=lambda: now[0])
+    fast, slow = FakeTransport(), FakeTransport()
+    fanout.attach(fast)
+    fanout.attach(slow)
+    channel.publish(b"a", now[0])
+    assert fast.writes == slow.writes == [ws_binary_frame(pack(channel.take(0, now[0], 1).frames))]
+    assert fast.writes[0] is slow.writes[0]  # built once, written to both
+
+    slow.buffered = MAX_BUFFERED_BYTES + 1  # the phone stops reading
+    for i in range(50):  # 1 s of audio
+        now[0] += 0.02
+        channel.publish(bytes([i]), now[0])
+    assert len(fast.writes) == 51 and len(slow.writes) == 1  # the others never wait
+    slow.buffered = 0
+    now[0] += 0.02
+    channel.publish(b"z", now[0])
+    frame = slow.writes[-1]
+    resumed = unpack(frame[4:] if frame[1] == 126 else frame[2:])
+    assert resumed[0][0] > 1 and resumed[-1][1] == b"z"  # only the last 500 ms: the live point
+    assert stats.frames_skipped == resumed[0][0] - 1
+
+    slow.buffered = MAX_BUFFERED_BYTES + 1
+    for _ in range(2):
+        now[0] += STALL_DROP_S
+        channel.publish(b"y", now[0])
+    assert slow.closed and stats.listeners_dropped == 1 and not fast.closed

@@ -19,6 +19,7 @@ import asyncio
 import bisect
 import struct
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -46,6 +47,11 @@ class AudioChannel:
         self._wake_every_s = wake_every_s
         self._wake_pending: asyncio.TimerHandle | None = None
         self._packed: tuple[int, int, bytes] | None = None
+        self._on_wake: list[Callable[[], None]] = []
+
+    def on_wake(self, callback: Callable[[], None]) -> None:
+        """Also call ``callback`` at each wake-up (the fan-out's delivery round)."""
+        self._on_wake.append(callback)
 
     def publish(self, packet: bytes, source_at_s: float) -> None:
         """Add a frame. Listeners are woken at once, or (``wake_every_s``) at most that often:
@@ -62,14 +68,16 @@ class AudioChannel:
         self._wake_pending = None
         wake, self._wake = self._wake, asyncio.Event()
         wake.set()
+        for callback in self._on_wake:
+            callback()
 
-    def message(self, batch: Batch) -> bytes:
-        """``pack(batch.frames)``, built once for all the listeners at the same cursor."""
+    def message(self, batch: Batch, frame: Callable[[bytes], bytes] = bytes) -> bytes:
+        """``frame(pack(batch.frames))``, built once for all the listeners at the same cursor."""
         if not batch.frames:
-            return pack(())
+            return frame(pack(()))
         key = (batch.frames[0].seq, batch.frames[-1].seq)
         if self._packed is None or self._packed[:2] != key:
-            self._packed = (*key, pack(batch.frames))
+            self._packed = (*key, frame(pack(batch.frames)))
         return self._packed[2]
 
     async def wait_beyond(self, cursor: int) -> None:

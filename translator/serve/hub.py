@@ -20,6 +20,7 @@ from translator.events import TranslationAudio, TranslatorEvent
 from translator.serve.captions import ORIGINAL, Caption, CaptionBook
 from translator.serve.channel import AudioChannel
 from translator.serve.cuefiles import CaptionFiles
+from translator.serve.fanout import FanOut
 from translator.serve.opus import OpusEncoder
 from translator.subtitles.core import target_of
 from translator.subtitles.options import SubtitleOptions
@@ -58,12 +59,13 @@ class AudienceHub:
         self.files = CaptionFiles(directions, options)
         self.languages = self.book.languages
         self.channels = {lang: AudioChannel(wake_every_s=WAKE_EVERY_S) for lang in self.languages}
+        self.stats = DeliveryStats()
+        self.fanouts = {lang: FanOut(ch, lang, self.stats) for lang, ch in self.channels.items()}
         self._encoders = {lang: OpusEncoder() for lang in self.languages}
         self._flushers: dict[str, asyncio.TimerHandle] = {}
         self._last_at: dict[str, float] = {}
         self.partials: dict[str, tuple[int, Caption | None]] = dict.fromkeys(self.languages, (0, None))
         self.source_texts: dict[int, str] = {}
-        self.stats = DeliveryStats()
         self.ended = False
         self._wake = asyncio.Event()
 

@@ -19,7 +19,6 @@ import contextlib
 import hmac
 import json
 import re
-import time
 from collections.abc import Awaitable, Callable
 from html import escape
 from pathlib import Path
@@ -27,7 +26,6 @@ from pathlib import Path
 import structlog
 from aiohttp import WSMsgType, web
 
-from translator.serve.channel import AudioChannel
 from translator.serve.hub import AudienceHub
 from translator.serve.options import ServeOptions
 from translator.serve.qr import qr_svg
@@ -35,12 +33,6 @@ from translator.serve.qr import qr_svg
 log = structlog.get_logger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-MAX_LAG_S = 0.5
-"""Audio that reached the server longer ago than this is skipped: the listener jumps to the live point."""
-MAX_SKIPS = 20
-"""A listener that had to skip this many times is too slow for live audio: dropped."""
-SEND_TIMEOUT_S = 5.0
-"""A socket that takes longer than this to accept one message is dropped."""
 SSE_PING_S = 15.0
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -201,57 +193,28 @@ class AudienceApp:
 
     async def _audio(self, request: web.Request) -> web.StreamResponse:
         lang = request.match_info["lang"]
-        channel = self.hub.channels.get(lang)
-        if channel is None:
+        fanout = self.hub.fanouts.get(lang)
+        if fanout is None:
             raise web.HTTPNotFound(text="no such language\n")
         if self.audio_listeners >= self.options.max_listeners:
             return web.Response(status=503, text="too many listeners\n")
         ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=1024, compress=False)
         await ws.prepare(request)
+        await ws.send_json({"type": "hello", "lang": lang, "sample_rate_hz": 48_000, "frame_ms": 20})
+        transport = request.transport
+        if transport is None:
+            return ws
         self.audio_listeners += 1
         stats = self.hub.stats
         stats.listeners_peak = max(stats.listeners_peak, self.audio_listeners)
         self._sockets.add(ws)
-        writer = asyncio.ensure_future(self._write_audio(ws, channel, lang))
+        listener = fanout.attach(transport)
         try:
-            await ws.send_json({"type": "hello", "lang": lang, "sample_rate_hz": 48_000, "frame_ms": 20})
             async for msg in ws:  # read-only: anything a listener sends is dropped
                 if msg.type == WSMsgType.ERROR:
                     break
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+            fanout.detach(listener)
             self._sockets.discard(ws)
             self.audio_listeners -= 1
         return ws
-
-    async def _write_audio(self, ws: web.WebSocketResponse, channel: AudioChannel, lang: str) -> None:
-        stats = self.hub.stats
-        cursor = channel.head
-        skips = 0
-        while not ws.closed:
-            await channel.wait_beyond(cursor)
-            batch = channel.take(cursor, time.monotonic(), MAX_LAG_S)
-            cursor = batch.cursor
-            if batch.skipped:
-                skips += 1
-                stats.frames_skipped += batch.skipped
-                if skips >= MAX_SKIPS:
-                    stats.listeners_dropped += 1
-                    log.info("listener_dropped", lang=lang, reason="too slow", skips=skips)
-                    await ws.close(code=1008, message=b"too slow for live audio")
-                    return
-            if not batch.frames:
-                continue
-            message = channel.message(batch)
-            try:
-                await asyncio.wait_for(ws.send_bytes(message), SEND_TIMEOUT_S)
-            except (asyncio.TimeoutError, ConnectionError):
-                stats.listeners_dropped += 1
-                log.info("listener_dropped", lang=lang, reason="send timeout")
-                with contextlib.suppress(Exception):
-                    await ws.close(code=1008, message=b"too slow for live audio")
-                return
-            now = time.monotonic()
-            stats.written(len(batch.frames), len(message), [now - f.source_at_s for f in batch.frames])
