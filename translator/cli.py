@@ -77,6 +77,7 @@ def build_parser(with_emulator: bool = True) -> argparse.ArgumentParser:
     run.add_argument("--serve", metavar="[HOST:]PORT", help="serve listeners: page, overlay, captions")
     run.add_argument("--serve-code", metavar="CODE", help="access code required in every served URL")
     run.add_argument("--serve-max-listeners", type=int, metavar="N", help="most listeners at once (500)")
+    run.add_argument("--serve-tls", metavar="auto|CERT:KEY", help="HTTPS (phones need it for audio)")
     run.add_argument("--broadcast", metavar="URL", help="icecast://user:pass@host:port/mount-{target}")
 
     check = sub.add_parser("check", help="validate a profile and print it resolved, secrets redacted")
@@ -188,8 +189,9 @@ def _run(args: argparse.Namespace) -> int:
         bilingual=args.bilingual,
         stats_path=args.stats,
         serve=resolve_serve(
-            profile.serve, args.serve, args.serve_code, args.serve_max_listeners, args.broadcast
-        ),
+            profile.serve, args.serve, args.serve_code, args.serve_max_listeners, args.broadcast,
+            args.serve_tls,
+        ),  # fmt: skip
         timings=SessionTimings(stall_s=args.stall_timeout, heartbeat_s=args.heartbeat),
     )
     run = Run(profile, options)

@@ -130,14 +130,14 @@ class TcpProxy:
 
 
 @contextmanager
-def chromium(pulse_sink: str | None = None) -> Iterator[Any]:
+def chromium(pulse_sink: str | None = None, extra_flags: tuple[str, ...] = ()) -> Iterator[Any]:
     """Headless Debian Chromium (Selenium, chromium-driver), a fresh profile, audio to ``pulse_sink``."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
+    for flag in (*CHROMIUM_FLAGS, *extra_flags):
         options.add_argument(flag)
     profile_dir = tempfile.mkdtemp(prefix="translator-chromium-")
     options.add_argument(f"--user-data-dir={profile_dir}")

@@ -215,6 +215,7 @@ class Serve(_Model):
     listen: str | None = Field(None, description="[HOST:]PORT to serve on (loopback unless a host is given)")
     access_code: str | None = Field(None, min_length=4, max_length=128, description="required in every URL")
     max_listeners: int = Field(500, ge=1, le=100_000, description="audio listeners (and caption readers)")
+    tls: str | None = Field(None, description="auto (self-signed) or CERT.pem:KEY.pem: serve HTTPS")
 
 
 class Direction(_Model):

@@ -39,7 +39,8 @@ def listener_urls(options: ServeOptions, port: int) -> list[str]:
     hosts = interface_addresses() if wildcard else [options.host]
     if not hosts:
         hosts = ["127.0.0.1"]
-    return [f"http://{_bracket(h)}:{port}{suffix}" for h in hosts]
+    scheme = "https" if options.tls else "http"
+    return [f"{scheme}://{_bracket(h)}:{port}{suffix}" for h in hosts]
 
 
 def _bracket(host: str) -> str:

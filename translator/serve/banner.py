@@ -16,6 +16,12 @@ def banner(options: ServeOptions, port: int) -> str:
     lines = ["translator: listeners, open:", *(f"  {u}" for u in urls)]
     if options.loopback:
         lines.append("  (this machine only; --serve 0.0.0.0:PORT serves your network)")
+    else:
+        scheme = "https" if options.tls else "http"
+        query = "" if options.access_code is None else f"?code={options.access_code}"
+        lines.append(f"  on this machine: {scheme}://127.0.0.1:{port}/{query}")
+        if not options.tls:
+            lines.append("  (phones get captions; for their audio the page needs https: --serve-tls auto)")
     base, _, query = urls[0].partition("?")
     query = f"?{query}" if query else ""
     lines.append(f"  overlay: {base}overlay{query}  QR code: {base}qr{query}")

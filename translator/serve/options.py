@@ -20,6 +20,8 @@ class ServeOptions:
     """Audio sockets and caption streams, each counted on its own; one more gets HTTP 503."""
     broadcast: str | None = None
     """``icecast://user:pass@host:port/mount-{target}``: also publish each target to Icecast."""
+    tls: str | None = None
+    """``auto`` (self-signed) or ``CERT.pem[:KEY.pem]``: serve HTTPS (phones need it for audio)."""
 
     @property
     def listening(self) -> bool:
@@ -59,13 +61,20 @@ def _is_loopback(host: str) -> bool:
 
 
 def resolve(
-    profile_serve: Any, listen: str | None, code: str | None, max_listeners: int | None, broadcast: str | None
+    profile_serve: Any,
+    listen: str | None,
+    code: str | None,
+    max_listeners: int | None,
+    broadcast: str | None,
+    tls: str | None = None,
 ) -> ServeOptions | None:
     """Command line over the profile's ``serve:`` section; None when nothing is to be served."""
     spec = listen or profile_serve.listen
     if spec is None and broadcast is None:
-        if code is not None or max_listeners is not None:
-            raise UsageError("--serve-code and --serve-max-listeners go with --serve (or serve.listen)")
+        if code is not None or max_listeners is not None or tls is not None:
+            raise UsageError(
+                "--serve-code, --serve-max-listeners and --serve-tls go with --serve (or serve.listen)"
+            )
         return None
     host, port = parse_listen(spec) if spec is not None else (DEFAULT_HOST, -1)
     code = code if code is not None else profile_serve.access_code
@@ -74,4 +83,4 @@ def resolve(
     limit = max_listeners if max_listeners is not None else profile_serve.max_listeners
     if limit < 1:
         raise UsageError(f"--serve-max-listeners {limit}: must be at least 1")
-    return ServeOptions(host, port, code, limit, broadcast)
+    return ServeOptions(host, port, code, limit, broadcast, tls if tls is not None else profile_serve.tls)

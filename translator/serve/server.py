@@ -29,6 +29,7 @@ from translator.serve.broadcast import Broadcaster
 from translator.serve.hub import AudienceHub
 from translator.serve.options import ServeOptions
 from translator.serve.routes import AudienceApp
+from translator.serve.tls import ssl_context
 from translator.subtitles.core import target_of
 from translator.subtitles.options import SubtitleOptions
 
@@ -72,6 +73,9 @@ class AudienceServer:
             self._stop_loop()
             where = f"{self.options.host}:{self.options.port}"
             raise UsageError(f"--serve {where}: cannot listen there: {e.strerror or e}") from None
+        except UsageError:
+            self._stop_loop()
+            raise
         except concurrent.futures.TimeoutError:
             self._stop_loop()
             raise UsageError("--serve: the server did not start") from None
@@ -89,7 +93,10 @@ class AudienceServer:
         self._runner = runner
         if not self.options.listening:
             return
-        site = web.TCPSite(runner, self.options.host, self.options.port, reuse_address=True)
+        context = ssl_context(self.options.tls) if self.options.tls else None
+        site = web.TCPSite(
+            runner, self.options.host, self.options.port, reuse_address=True, ssl_context=context
+        )
         try:
             await site.start()
         except BaseException:
