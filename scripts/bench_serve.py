@@ -70,6 +70,7 @@ def serve_child() -> None:
                 assert server.hub is not None
                 server.hub.stats.lags_s.clear()
                 server.hub.stats.frames_skipped = server.hub.stats.listeners_dropped = 0
+                server.hub.stats.frames_written = 0
                 cpu0, wall0 = time.process_time(), time.monotonic()
             elif line.strip() == b"report":
                 assert server.hub is not None
@@ -83,7 +84,7 @@ def serve_child() -> None:
                         "p99": round(1000 * lags[int(len(lags) * 0.99)], 2) if lags else None,
                         "max": round(1000 * lags[-1], 2) if lags else None,
                     },
-                    "frames_written": len(lags),
+                    "frames_written": s.frames_written,
                     "frames_skipped": s.frames_skipped,
                     "listeners_dropped": s.listeners_dropped,
                     "listeners": server.app.audio_listeners if server.app else 0,
