@@ -56,7 +56,11 @@ def parse_broadcast(url: str, targets: list[str]) -> dict[str, IcecastTarget]:
     parts = urlsplit(url)
     if parts.password:
         register_secret(unquote(parts.password))
-    shown = f"{parts.scheme}://{parts.hostname or ''}:{parts.port or ''}{parts.path}"
+    try:
+        port_text = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port_text = ":?"
+    shown = f"{parts.scheme}://{parts.hostname or ''}{port_text}{parts.path}"
     if parts.scheme != "icecast" or not parts.hostname or not parts.path.strip("/"):
         raise UsageError(f"--broadcast {shown}: expected icecast://user:pass@host:port/mount-{{target}}")
     if len(targets) > 1 and "{target}" not in parts.path:
