@@ -49,6 +49,24 @@ def _get(url: str, timeout: float = 10) -> tuple[int, bytes]:
         return e.code, e.read()
 
 
+async def _original(base: str, query: str) -> int:
+    """Bytes of Opus from the "original" socket (the input audio, tapped from the pipeline) in 2 s."""
+    got = 0
+    async with (
+        ClientSession() as http,
+        http.ws_connect(f"{base.replace('http', 'ws')}/audio/original{query}") as ws,
+    ):
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            try:
+                msg = await asyncio.wait_for(ws.receive(), end - time.monotonic())
+            except asyncio.TimeoutError:
+                break
+            if msg.type == WSMsgType.BINARY:
+                got += len(msg.data)
+    return got
+
+
 async def _stream_and_socket(base: str, query: str) -> tuple[bytes, bytes, int]:
     """The event stream up to its first final line, 3 s of the Spanish audio socket, and a
     socket without the code."""
@@ -116,6 +134,7 @@ def test_overlay_access_code_and_no_secret_served(tmp_path: Path) -> None:
         assert refused == 403
         assert b'"kind": "partial"' in events or b'"kind": "final"' in events
         assert len(audio) > 1000  # Opus frames flowed
+        assert asyncio.run(_original(base, query)) > 4000 * 2 * 0.5  # ~4 KB/s of the input, live
 
         with chromium() as driver:
             driver.get(f"{base}/overlay?lang=es-ES&lines=2&size=48&linger=30&code={CODE}")
