@@ -137,10 +137,12 @@ def test_overlay_access_code_and_no_secret_served(tmp_path: Path) -> None:
         assert asyncio.run(_original(base, query)) > 4000 * 2 * 0.5  # ~4 KB/s of the input, live
 
         with chromium() as driver:
-            driver.get(f"{base}/overlay?lang=es-ES&lines=2&size=48&linger=30&code={CODE}")
-            shown = wait_for(
-                lambda: [e.text for e in driver.find_elements("css selector", "#lines .line")], 40, "a line"
+            driver.get(f"{base}/overlay?lang=es-ES&lines=2&size=48&linger=30&bilingual=1&code={CODE}")
+            script = (
+                "return [...document.querySelectorAll('#lines .line')]"
+                ".map(d => [d.querySelector('.source')?.textContent || '', d.lastChild.textContent])"
             )
+            pairs = wait_for(lambda: driver.execute_script(script), 40, "a line")
             png = driver.get_screenshot_as_png()
             size = driver.get_window_size()
         code, _, stderr = run.wait()
@@ -151,7 +153,10 @@ def test_overlay_access_code_and_no_secret_served(tmp_path: Path) -> None:
 
     lines = read_jsonl(jsonl)
     translations = [x["text"] for x in lines if (x["kind"], x["target_language"]) == ("translation", "es-ES")]
-    assert shown and all(line in translations for line in shown), (shown, translations)
+    sources = [x["text"] for x in lines if (x["kind"], x["target_language"]) == ("source", "es-ES")]
+    assert 1 <= len(pairs) <= 2  # lines=2
+    for source, shown in pairs:  # bilingual: the original above each translated line
+        assert shown in translations and source in sources, (pairs, translations, sources)
     frame = next(av.open(io.BytesIO(png)).decode(video=0))
     pixels = frame.to_ndarray(format="rgb24").astype(int)
     assert pixels.shape[1] >= size["width"] // 2
