@@ -7,8 +7,8 @@ distance from its cursor to the head, bounded by the ring.
 
 Drop policy (per listener, never for the producer): frames whose audio reached the
 server more than ``max_lag_s`` ago are skipped (the listener jumps to the live point;
-the skipped frames are counted), and a listener that has to skip too often is dropped
-by the server. Lateness is measured in time, not frames: the service sends a
+the skipped frames are counted); ``fanout.py`` also drops a listener whose socket stays
+full (see there). Lateness is measured in time, not frames: the service sends a
 translation faster than real time, and a burst of frames is not a late listener.
 Publishing never waits.
 """
