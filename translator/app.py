@@ -56,6 +56,7 @@ class RunOptions:
     quiet: bool = False
     bilingual: Literal["off", "source-first", "translation-first"] | None = None
     stats_path: Path | None = None
+    serve: Any = None  # translator.serve.ServeOptions: the audience server, when asked for
     trailing_silence_ms: int = 1000
     timings: SessionTimings = field(default_factory=SessionTimings)
 
@@ -81,6 +82,7 @@ class Run:
         self._input_tasks: list[asyncio.Future[None]] = []
         self._stop_requested = False
         self._player: Any = None
+        self._audience: Any = None
 
     def request_stop(self) -> None:
         """First Ctrl-C: stop listening, finish what was heard."""
@@ -101,6 +103,8 @@ class Run:
                 stack.push_async_callback(_drain_and_close, player)
             closers = self._open_sinks(dispatch)
             stack.callback(_close_all, closers)
+            if self.options.serve is not None:
+                stack.push_async_callback(self._open_audience(dispatch).aclose)
             sessions, pipelines = self._build(target, dispatch)
             for p in pipelines:
                 stack.push_async_callback(p.aclose)
@@ -184,6 +188,20 @@ class Run:
         for key, wav in wavs.items():
             dispatch.add(_only_audio(key, wav.push))
         return sinks + list(dict.fromkeys(wavs.values()))
+
+    def _open_audience(self, dispatch: Dispatcher) -> Any:
+        from translator.serve import AudienceServer
+        from translator.subtitles import SubtitleOptions
+
+        sub = self.profile.subtitles
+        options = SubtitleOptions(
+            sub.max_chars, sub.max_lines, sub.min_duration_ms, sub.max_cps, profanity=sub.profanity
+        )
+        directions = [(d.source, d.target) for d in self.profile.directions]
+        self._audience = AudienceServer(directions, self.options.serve, options, title=self.profile.name)
+        self._audience.start()
+        dispatch.add(self._audience.handle)
+        return self._audience
 
     def _open_wavs(self) -> dict[str, Any]:
         from translator.audio import WavSink
@@ -275,7 +293,9 @@ class Run:
                 )
             except AudioError as e:
                 raise InputError(str(e)) from None
-            monitor = self._player.push_monitor if self._player is not None and i == 0 else None
+            taps = [self._player.push_monitor] if self._player is not None else []
+            taps += [self._audience.push_original] if self._audience is not None else []
+            monitor = _tap_all(taps) if taps and i == 0 else None
             pipelines.append(
                 InputPipeline(
                     source,
@@ -331,6 +351,18 @@ def _only_audio(
             push(event)
 
     return handle
+
+
+def _tap_all(taps: list[Callable[[Any, int], None]]) -> Callable[[Any, int], None]:
+    """One input tap (the original audio) feeding the player's monitor and the audience server."""
+    if len(taps) == 1:
+        return taps[0]
+
+    def tap(chunk: Any, sample_rate_hz: int) -> None:
+        for t in taps:
+            t(chunk, sample_rate_hz)
+
+    return tap
 
 
 def _close_all(closers: list[Any]) -> None:

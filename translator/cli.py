@@ -74,6 +74,11 @@ def build_parser(with_emulator: bool = True) -> argparse.ArgumentParser:
         help="reconnect when the service is silent this long while a reply is due",
     )
     run.add_argument("--heartbeat", type=float, default=10.0, metavar="S", help="WebSocket ping interval")
+    run.add_argument("--serve", metavar="[HOST:]PORT", help="serve listeners: page, overlay, captions")
+    run.add_argument("--serve-code", metavar="CODE", help="access code required in every served URL")
+    run.add_argument("--serve-max-listeners", type=int, metavar="N", help="most listeners at once (500)")
+    run.add_argument("--serve-tls", metavar="auto|CERT:KEY", help="HTTPS (phones need it for audio)")
+    run.add_argument("--broadcast", metavar="URL", help="icecast://user:pass@host:port/mount-{target}")
 
     check = sub.add_parser("check", help="validate a profile and print it resolved, secrets redacted")
     check.add_argument("profile", type=Path)
@@ -164,6 +169,7 @@ def _check(path: Path) -> int:
 def _run(args: argparse.Namespace) -> int:
     from translator.app import Run, RunOptions
     from translator.profile.model import load_profile
+    from translator.serve.options import resolve as resolve_serve
     from translator.summary import format_summary
     from translator.voicelive.session import SessionTimings
 
@@ -182,6 +188,10 @@ def _run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         bilingual=args.bilingual,
         stats_path=args.stats,
+        serve=resolve_serve(
+            profile.serve, args.serve, args.serve_code, args.serve_max_listeners, args.broadcast,
+            args.serve_tls,
+        ),  # fmt: skip
         timings=SessionTimings(stall_s=args.stall_timeout, heartbeat_s=args.heartbeat),
     )
     run = Run(profile, options)

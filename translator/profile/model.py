@@ -213,6 +213,15 @@ class Subtitles(_Model):
         return value
 
 
+class Serve(_Model):
+    """The audience server (``--serve``): listener page, overlay, caption events."""
+
+    listen: str | None = Field(None, description="[HOST:]PORT to serve on (loopback unless a host is given)")
+    access_code: str | None = Field(None, min_length=4, max_length=128, description="required in every URL")
+    max_listeners: int = Field(500, ge=1, le=100_000, description="audio listeners (and caption readers)")
+    tls: str | None = Field(None, description="auto (self-signed) or CERT.pem:KEY.pem: serve HTTPS")
+
+
 class Direction(_Model):
     source: Language
     target: Language
@@ -268,6 +277,7 @@ class Profile(_Model):
     audio_processing: AudioProcessing = Field(default_factory=AudioProcessing)
     subtitles: Subtitles = Field(default_factory=Subtitles)
     playback: Playback = Field(default_factory=Playback)
+    serve: Serve = Field(default_factory=Serve)
 
     @model_validator(mode="after")
     def _unique(self) -> Profile:
