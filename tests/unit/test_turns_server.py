@@ -207,7 +207,7 @@ def _open_long_turn(turns: ServerTurns, ms: int, pause_ms: int = 0) -> list[dict
     turns.push(Unsegmented(_pcm(500, 7)), 0.0)
     out = turns.outgoing(0.0)
     turns.on(ServiceSpeechStarted("item_a", 200))  # speech from 500 ms on the input (padding 300)
-    turns.push(Unsegmented(_pcm(ms, 8), pause_ms), 0.0)
+    turns.push(Unsegmented(_pcm(ms, 8), pause_ms, talk_ms=ms), 0.0)  # talking all along
     return out + turns.outgoing(0.0)
 
 
@@ -221,14 +221,14 @@ def test_a_long_turn_is_cut_at_a_gap_once_its_speech_passes_the_limit() -> None:
     turns, events = _turns()
     out = _open_long_turn(turns, 4200)  # speaking all the way: wait for a gap
     assert not _of(out, "input_audio_buffer.commit")
-    turns.push(Unsegmented(_pcm(96, 9), 64), 0.0)  # a gap between words
+    turns.push(Unsegmented(_pcm(96, 9), 64, talk_ms=4296), 0.0)  # a gap between words
     (cut,) = _of(turns.outgoing(0.0), "input_audio_buffer.commit")
     assert cut["event_id"] == "cut-u1-1"
     # The service names the commit with the turn's id; the speech goes on as a new item.
     turns.on(Committed("item_a"))
     started = [e for e in events if isinstance(e, SpeechStarted)]
     assert [(e.utterance, e.start_ms) for e in started] == [("u1", 500), ("u2", 4796)]
-    turns.push(Unsegmented(_pcm(1500, 10), 600), 0.0)
+    turns.push(Unsegmented(_pcm(1500, 10), 600, talk_ms=0), 0.0)
     turns.outgoing(0.0)
     turns.on(ServiceSpeechStopped("item_b", 5796))  # the new item, never announced; speech to 5296
     turns.on(Committed("item_b"))
@@ -246,7 +246,7 @@ def test_a_long_turn_without_any_gap_is_cut_at_the_grace_limit() -> None:
     turns, events = _turns()
     out = _open_long_turn(turns, 4600)
     assert not _of(out, "input_audio_buffer.commit")
-    turns.push(Unsegmented(_pcm(200, 9)), 0.0)  # 4.8 s of speech, no gap: cut now
+    turns.push(Unsegmented(_pcm(200, 9), talk_ms=4800), 0.0)  # 4.8 s of speech, no gap: cut now
     assert _of(turns.outgoing(0.0), "input_audio_buffer.commit")
     turns.on(Committed("item_new"))  # this time the service gives the commit a new id
     turns.on(Transcribed("item_new", "All of it."))
@@ -256,6 +256,17 @@ def test_a_long_turn_without_any_gap_is_cut_at_the_grace_limit() -> None:
     turns.on(Committed("item_a"))
     turns.on(Transcribed("item_a", "More."))
     assert [e.text for e in events if isinstance(e, SourceFinal)] == ["All of it.", "More."]
+
+
+def test_a_turn_the_service_has_not_ended_yet_is_not_cut_after_a_pause() -> None:
+    """Fast mode: the service is seconds behind what was sent. The client's detector heard
+    a real pause after the open turn, so the service is about to end it: no cut (a commit
+    now would take the next speech with it)."""
+    turns, _ = _turns()
+    out = _open_long_turn(turns, 2000)
+    turns.push(Unsegmented(_pcm(700, 12), 700, talk_ms=0), 0.0)  # a real pause
+    turns.push(Unsegmented(_pcm(3000, 13), 64, talk_ms=3000), 0.0)  # the next sentence
+    assert not _of(out + turns.outgoing(0.0), "input_audio_buffer.commit")
 
 
 def test_fast_mode_never_waits_for_an_open_turn() -> None:

@@ -82,8 +82,8 @@ class InputPipeline:
                 if self._segmenter is not None:
                     self._dispatch(self._segmenter.push(chunk.pcm))
                 else:
-                    pause_ms = self._pauses.push(chunk.pcm) if self._pauses is not None else 0
-                    raw, now = Unsegmented(chunk.pcm, pause_ms), time.monotonic()
+                    pause_ms, talk_ms = self._pauses.push(chunk.pcm) if self._pauses is not None else (0, 0)
+                    raw, now = Unsegmented(chunk.pcm, pause_ms, talk_ms), time.monotonic()
                     for s in self._sessions:
                         s.push(raw, now)
                 if self._monitor is not None:

@@ -92,6 +92,9 @@ class Unsegmented:
     pause_ms: int = 0
     """How long the input has been without speech at the end of ``pcm``, by the client's
     detector (0: speaking). Lets the session end a long turn itself at a pause."""
+    talk_ms: int = 0
+    """How long the input has talked without a real pause (``silence_duration_ms``), at the
+    end of ``pcm`` (0: in such a pause). A turn is long only if the talk began with it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,14 +77,24 @@ class FrameAligner:
 
 
 class PauseMeter:
-    """How long the input has been without speech, frame by frame (service turns)."""
+    """For sessions whose turns the service detects: how long the input has been without
+    speech, and how long it has been talking without a real pause (``silence_duration_ms``)."""
 
     def __init__(self, params: VadParams, rate_hz: int, detector: SpeechDetector | None = None) -> None:
         self._frames = FrameAligner(detector or make_detector(params.detector, rate_hz), rate_hz)
         self._gate = SpeechGate(params, self._frames.frame_ms)
+        self._silence_frames = max(1, params.silence_duration_ms // self._frames.frame_ms)
+        self._talk_frames = 0
 
-    def push(self, pcm: bytes) -> int:
-        """Feed input audio; returns the pause at its end in ms (0 while speaking)."""
+    def push(self, pcm: bytes) -> tuple[int, int]:
+        """Feed input audio; returns ``(pause_ms, talk_ms)`` at its end: the current pause
+        (0 while speaking), and the stretch of talk since the last real pause (0 in one)."""
         for _frame, prob in self._frames.push(pcm):
-            self._gate.step(prob)
-        return self._gate.pause_ms
+            if self._gate.step(prob):
+                self._talk_frames += 1
+            elif self._gate.pause_frames >= self._silence_frames:
+                self._talk_frames = 0
+            elif self._talk_frames:
+                self._talk_frames += 1
+        fm = self._frames.frame_ms
+        return self._gate.pause_ms, self._talk_frames * fm

@@ -80,6 +80,8 @@ _HISTORY = 2
 """Exchanges given to each response as context."""
 _CUT_GRACE_MS = 700
 """Past ``max_segment_ms``, how long a long turn waits for a gap between words."""
+_TALK_TOLERANCE_MS = 500
+"""How much later than the service's turn start the client's detector may hear the talk begin."""
 
 
 class _Flush(enum.Enum):
@@ -103,8 +105,9 @@ class ServerTurns(TurnTaking):
         self._padding_ms = turn_detection.prefix_padding_ms
         self._silence_ms = turn_detection.silence_duration_ms
         self._limit_ms = turn_detection.max_segment_ms
-        self._pause_ms = 0
-        """The client detector's pause at the end of the newest audio (0: speaking)."""
+        self._pause_ms = self._talk_ms = 0
+        """The client detector's pause, and talk without a real pause, at the end of the
+        newest audio."""
         self._cutting: tuple[Utterance, int] | None = None
         """A long turn this client committed (and the input time of the cut), unanswered."""
         self._continuation: Utterance | None = None
@@ -132,7 +135,7 @@ class ServerTurns(TurnTaking):
         if not isinstance(item, Unsegmented):
             raise TypeError("the service detects this session's turns: push raw audio")
         self._resend.append(item.pcm)
-        self._pause_ms = item.pause_ms
+        self._pause_ms, self._talk_ms = item.pause_ms, item.talk_ms
         self._clock.advance(self._resend.end_ms, wall_s)
         self._bound()
 
@@ -251,7 +254,13 @@ class ServerTurns(TurnTaking):
         )
         if u is None or u.id in self._uncut:
             return None
-        speech_ms = self._resend.ms(self._sent) - u.start_ms
+        now_ms = self._resend.ms(self._sent)
+        # In fast mode the service may be seconds behind what was sent: the turn is long only
+        # if the client's detector heard no real pause since it began (else the service is
+        # about to end it, and a commit now would take the next speech with it).
+        if self._talk_ms == 0 or now_ms - self._talk_ms > u.start_ms + _TALK_TOLERANCE_MS:
+            return None
+        speech_ms = now_ms - u.start_ms
         at_pause = self._pause_ms > 0
         if speech_ms >= self._limit_ms + _CUT_GRACE_MS or (speech_ms >= self._limit_ms and at_pause):
             self._log.info("long_turn_cut", utterance=u.id, speech_ms=speech_ms, at_pause=at_pause)
