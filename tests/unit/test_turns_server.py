@@ -297,3 +297,24 @@ def test_an_utterance_that_could_not_be_transcribed_is_translated_from_its_audio
     _translate(turns, "r1", "Traducido.")
     assert [e.text for e in events if isinstance(e, TranslationFinal)] == ["Traducido."]
     assert turns.stats.untranscribed == 1
+
+
+def test_a_long_turn_is_held_at_its_bound_and_cut_there_if_the_service_does_not_end_it() -> None:
+    """Fast mode, and the service's detector hears no pause where the client's did: the
+    input is held at the turn's start + max_segment_ms + 700 ms, and after 1.5 s without
+    an end from the service the client commits there, so the turn never runs longer."""
+    turns, events = _turns()
+    out = _open_long_turn(turns, 2000)
+    turns.push(Unsegmented(_pcm(700, 12), 700, talk_ms=0), 0.0)  # the client heard a pause ...
+    turns.push(Unsegmented(_pcm(8000, 13), 0, talk_ms=8000), 0.0)  # ... the service did not
+    out += turns.outgoing(10.0)
+    assert not _of(out, "input_audio_buffer.commit")
+    bytes_per_ms = RATE * 2 // 1000
+    assert len(_sent_audio(out)) == (500 + 4000 + 700) * bytes_per_ms, "held at the bound"
+    assert not _of(turns.outgoing(11.0), "input_audio_buffer.commit")
+    (cut,) = _of(turns.outgoing(11.6), "input_audio_buffer.commit")
+    assert cut["event_id"] == "cut-u1-1"
+    turns.on(Committed("item_a"))
+    assert [(e.utterance, e.start_ms) for e in events if isinstance(e, SpeechStarted)][-1] == ("u2", 5200)
+    # the rest flows again, up to the continuation's own bound
+    assert len(_sent_audio(turns.outgoing(11.7))) == 4700 * bytes_per_ms

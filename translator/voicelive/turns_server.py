@@ -80,6 +80,8 @@ _HISTORY = 2
 """Exchanges given to each response as context."""
 _CUT_GRACE_MS = 700
 """Past ``max_segment_ms``, how long a long turn waits for a gap between words."""
+_HOLD_S = 1.5
+"""How long the input is held at a long turn's bound before the client cuts it there."""
 _TALK_TOLERANCE_MS = 500
 """How much later than the service's turn start the client's detector may hear the talk begin."""
 
@@ -114,6 +116,8 @@ class ServerTurns(TurnTaking):
         """The speech after a cut, until the service gives it an item id."""
         self._uncut: set[str] = set()
         """Utterances whose cut the service refused: not tried again."""
+        self._held_since: float | None = None
+        """Since when the input is held at the bound of a long turn (``_send_bound``)."""
         self._id_prefix = id_prefix
         self._count = 0
         self._sent = 0
@@ -189,7 +193,7 @@ class ServerTurns(TurnTaking):
         self._sent = self._origin = self._resend.offset(resume_ms)
         self._sends.clear()
         self._flush = _Flush.NONE
-        self._cutting = self._continuation = None
+        self._cutting = self._continuation = self._held_since = None
 
     def backlog_ms(self) -> int:
         """Input behind the oldest turn that is sure to be answered. An open turn is not:
@@ -218,7 +222,7 @@ class ServerTurns(TurnTaking):
         out = self._outbox[:]
         self._outbox.clear()
         out.extend(self._appends(now_s))
-        cut = self._cut_due()
+        cut = self._cut_due(now_s)
         if cut is not None:
             self._cutting = (cut, self._resend.ms(self._sent))
             out.append(wire.commit(wire.EventId(wire.Purpose.CUT, self._connection, cut.id)))
@@ -244,28 +248,53 @@ class ServerTurns(TurnTaking):
         self._uncut &= self.utterances.utts.keys()
         return out
 
-    def _cut_due(self) -> Utterance | None:
-        """A turn whose speech ran past ``max_segment_ms``, at a gap between words or
-        ``_CUT_GRACE_MS`` later."""
-        if self._limit_ms is None or self._cutting is not None or self._flush is not _Flush.NONE:
+    def _open_turn(self) -> Utterance | None:
+        """The turn the service has not ended yet, that a cut may end."""
+        if self._limit_ms is None or self._flush is not _Flush.NONE:
             return None
         u = next(
             (v for v in self.utterances.live() if v.stage is Stage.OPEN and v.id not in self._hidden), None
         )
-        if u is None or u.id in self._uncut:
+        return None if u is None or u.id in self._uncut else u
+
+    def _cut_due(self, now_s: float) -> Utterance | None:
+        """A turn whose speech ran past ``max_segment_ms``: cut at a gap between words, or
+        ``_CUT_GRACE_MS`` later, or, once the input is held at that bound, after
+        ``_HOLD_S`` (the service had time to end the turn itself and did not)."""
+        u = self._open_turn() if self._cutting is None else None
+        if u is None or self._limit_ms is None:
             return None
         now_ms = self._resend.ms(self._sent)
+        speech_ms = now_ms - u.start_ms
+        held = self._held_since is not None
         # In fast mode the service may be seconds behind what was sent: the turn is long only
         # if the client's detector heard no real pause since it began (else the service is
         # about to end it, and a commit now would take the next speech with it).
-        if self._talk_ms == 0 or now_ms - self._talk_ms > u.start_ms + _TALK_TOLERANCE_MS:
-            return None
-        speech_ms = now_ms - u.start_ms
-        at_pause = self._pause_ms > 0
-        if speech_ms >= self._limit_ms + _CUT_GRACE_MS or (speech_ms >= self._limit_ms and at_pause):
+        talked = self._talk_ms > 0 and self._resend.end_ms - self._talk_ms <= u.start_ms + _TALK_TOLERANCE_MS
+        at_pause = self._pause_ms > 0 and not held  # the pause is at the end of the input, not at a hold
+        if talked and (
+            speech_ms >= self._limit_ms + _CUT_GRACE_MS or (speech_ms >= self._limit_ms and at_pause)
+        ):
             self._log.info("long_turn_cut", utterance=u.id, speech_ms=speech_ms, at_pause=at_pause)
             return u
+        if held and self._held_since is not None and now_s - self._held_since >= _HOLD_S:
+            self._log.info("long_turn_cut", utterance=u.id, speech_ms=speech_ms, at_pause=False, held=True)
+            return u
         return None
+
+    def _send_bound(self) -> int:
+        """How far the input may be sent: no further than ``max_segment_ms`` + the grace past
+        the start of the turn that is still open (or of the cut being answered), so that a
+        cut never lands further than that, however far ahead the input is (fast mode)."""
+        if self._limit_ms is None:
+            return self._resend.end
+        if self._cutting is not None:
+            start_ms = self._cutting[1]
+        elif (u := self._open_turn()) is not None:
+            start_ms = u.start_ms
+        else:
+            return self._resend.end
+        return self._resend.offset(start_ms + self._limit_ms + _CUT_GRACE_MS)
 
     def _audio_of(self, u: Utterance) -> wire.ClientEvent:
         """``u``'s audio from the resend buffer, for a response that cannot quote its transcript."""
@@ -281,7 +310,12 @@ class ServerTurns(TurnTaking):
             # clock skips it, and so does the mapping onto the input timeline.
             self._origin += self._resend.start - self._sent
             self._sent = self._resend.start
-        piece = self._resend.read(self._sent, self._resend.end - self._sent)
+        bound = max(self._sent, self._send_bound())
+        if bound < self._resend.end:
+            self._held_since = now_s if self._held_since is None else self._held_since
+        else:
+            self._held_since = None
+        piece = self._resend.read(self._sent, bound - self._sent)
         out = wire.append(piece)
         self._sent += len(piece)
         if out:
