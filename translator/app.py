@@ -56,6 +56,7 @@ class RunOptions:
     quiet: bool = False
     bilingual: Literal["off", "source-first", "translation-first"] | None = None
     stats_path: Path | None = None
+    audio_stream: int | None = None
     trailing_silence_ms: int = 1000
     timings: SessionTimings = field(default_factory=SessionTimings)
 
@@ -94,6 +95,8 @@ class Run:
         async with contextlib.AsyncExitStack() as stack:
             target = await self._target(stack)
             register_secret(target.api_key)
+            # Inputs open before any output: a bad input leaves existing files untouched.
+            sources = self._open_sources(stack)
             dispatch = Dispatcher()
             # Exit runs in reverse: inputs close, then subtitle files, then the player drains.
             player = self._open_player(dispatch)
@@ -101,7 +104,7 @@ class Run:
                 stack.push_async_callback(_drain_and_close, player)
             closers = self._open_sinks(dispatch)
             stack.callback(_close_all, closers)
-            sessions, pipelines = self._build(target, dispatch)
+            sessions, pipelines = self._build(target, dispatch, sources)
             for p in pipelines:
                 stack.push_async_callback(p.aclose)
             await self._run(sessions, pipelines)
@@ -241,11 +244,32 @@ class Run:
 
     # -- sessions and inputs ----------------------------------------------------------------
 
-    def _build(
-        self, target: ServiceTarget, dispatch: Dispatcher
-    ) -> tuple[list[Session], list[InputPipeline]]:
+    def _inputs(self) -> dict[str, list[Direction]]:
+        by_input: dict[str, list[Direction]] = {}
+        for d in self.profile.directions:
+            by_input.setdefault(self._input_spec(d), []).append(d)
+        return by_input
+
+    def _open_sources(self, stack: contextlib.AsyncExitStack) -> dict[str, Any]:
         from translator.audio import AudioError, open_source
 
+        sources: dict[str, Any] = {}
+        try:
+            for spec in self._inputs():
+                sources[spec] = open_source(
+                    spec,
+                    realtime=not self.options.fast,
+                    trailing_silence_ms=self.options.trailing_silence_ms,
+                    audio_stream=self.options.audio_stream,
+                )
+                stack.push_async_callback(sources[spec].aclose)
+        except AudioError as e:
+            raise InputError(str(e)) from None
+        return sources
+
+    def _build(
+        self, target: ServiceTarget, dispatch: Dispatcher, sources: dict[str, Any]
+    ) -> tuple[list[Session], list[InputPipeline]]:
         td = self.profile.turn_detection
         if td.by_service and "max_segment_ms" in td.model_fields_set and td.max_segment_ms is not None:
             log.warning(
@@ -264,9 +288,7 @@ class Run:
                 td.max_segment_ms,
             )
         )
-        by_input: dict[str, list[Direction]] = {}
-        for d in self.profile.directions:
-            by_input.setdefault(self._input_spec(d), []).append(d)
+        by_input = self._inputs()
         sessions: list[Session] = []
         pipelines: list[InputPipeline] = []
         for i, (spec, directions) in enumerate(by_input.items()):
@@ -278,12 +300,7 @@ class Run:
                 for d in directions
             ]
             sessions += group
-            try:
-                source = open_source(
-                    spec, realtime=not self.options.fast, trailing_silence_ms=self.options.trailing_silence_ms
-                )
-            except AudioError as e:
-                raise InputError(str(e)) from None
+            source = sources[spec]
             monitor = self._player.push_monitor if self._player is not None and i == 0 else None
             pipelines.append(
                 InputPipeline(

@@ -1,0 +1,92 @@
+"""Opening a container or URL with PyAV, and the one-line words for what went wrong.
+
+A URL never appears in a message or log with its user name, password or query string:
+those often carry a stream key or token (``rtmp://user:key@host/app``,
+``https://cdn/live.m3u8?token=...``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import av
+import structlog
+
+from translator.audio.errors import AudioFileError
+
+log = structlog.get_logger(__name__)
+
+_USERINFO = re.compile(r"://[^/@\s]+@")
+URL_SCHEMES = ("http", "https", "rtmp", "rtmps", "rtsp", "srt", "udp", "tcp", "hls", "icecast")
+
+
+def is_url(spec: str) -> bool:
+    """``scheme://...`` with a scheme FFmpeg reads from the network."""
+    scheme, sep, _ = spec.partition("://")
+    return bool(sep) and scheme.lower() in URL_SCHEMES
+
+
+def source_name(spec: str) -> str:
+    """How an input is named in messages: a file as given, a URL without credentials or query."""
+    if not is_url(spec):
+        return repr(spec)
+    parts = urlsplit(spec)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    query = "?…" if parts.query else ""
+    return repr(f"{parts.scheme}://{host}{parts.path}{query}")
+
+
+def reason(error: BaseException) -> str:
+    """FFmpeg's words without the errno and the file name it repeats."""
+    text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return " ".join(str(text).split()).rstrip(".")
+
+
+def describe_streams(container: Any) -> str:
+    kinds = [f"{s.type} {s.codec_context.name}" for s in container.streams]
+    return "streams: " + ", ".join(kinds) if kinds else "no streams at all"
+
+
+def open_container(spec: str, timeout_s: float) -> Any:
+    """``av.open`` for reading, with network timeouts and reconnects; :class:`AudioFileError` on failure."""
+    name = source_name(spec)
+    options: dict[str, str] = {}
+    if is_url(spec):
+        _route_ffmpeg_logs()
+        if spec.lower().startswith(("http://", "https://")):
+            options.update(reconnect="1", reconnect_streamed="1", reconnect_delay_max="4")
+        if spec.lower().startswith("rtmp"):
+            options["rtmp_live"] = "live"
+    try:
+        container = av.open(spec, mode="r", options=options, timeout=(timeout_s, timeout_s))
+    except av.error.FFmpegError as e:
+        where = "input" if is_url(spec) else "file"
+        raise AudioFileError(f"cannot open {where} {name}: {reason(e)}") from e
+    except (OSError, ValueError) as e:
+        raise AudioFileError(f"cannot open {name}: {reason(e)}") from e
+    return container
+
+
+class _FfmpegLogBridge(logging.Handler):
+    """FFmpeg's reconnect notices → one ``input_reconnecting`` event; everything else at debug level."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = _USERINFO.sub("://", " ".join(record.getMessage().split()))
+        if "reconnect" in message.lower():
+            log.warning("input_reconnecting", detail=message)
+        else:
+            log.debug("ffmpeg", component=record.name, detail=message)
+
+
+def _route_ffmpeg_logs() -> None:
+    """Let FFmpeg's warnings reach Python logging (PyAV keeps them silent by default), through the bridge."""
+    logger = logging.getLogger("libav")
+    if not any(isinstance(h, _FfmpegLogBridge) for h in logger.handlers):
+        logger.addHandler(_FfmpegLogBridge())
+        logger.propagate = False
+        av.logging.set_level(av.logging.WARNING)
