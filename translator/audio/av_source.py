@@ -210,7 +210,6 @@ class AvSource:
                 loop.call_soon_threadsafe(self._live_queue.close)
         else:
             self._hand(loop, end)
-            self._hand(loop, None)
 
     def _decode_all(self, loop: asyncio.AbstractEventLoop) -> None:
         container, stream = self._container, self._stream
@@ -285,9 +284,11 @@ class AvSource:
                     with contextlib.suppress(RuntimeError):
                         loop.call_soon_threadsafe(self._live_queue.put_nowait, chunk)
             return
+        put = self._batches.put(item)
         try:
-            future = asyncio.run_coroutine_threadsafe(self._batches.put(item), loop)
+            future = asyncio.run_coroutine_threadsafe(put, loop)
         except RuntimeError:  # the loop is closed: the run is over
+            put.close()
             self._stop.set()
             return
         while not self._stop.is_set():

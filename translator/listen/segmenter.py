@@ -33,6 +33,8 @@ import numpy as np
 
 FRAME_MS = 10
 _ABS_FLOOR_DBFS = -58.0
+_DIGITAL_SILENCE_DBFS = -85.0
+"""Below this a frame is (nearly) digital zero: a video's sound starting late, a gap filled with silence."""
 _TAIL_MS = 150  # silence kept after the last speech frame so endings are not clipped
 _CUT_SEARCH_MS = 1000
 _CUT_SMOOTH_FRAMES = 4  # the "short stretch": 40 ms
@@ -137,6 +139,8 @@ class Segmenter:
     # -- the state machine -------------------------------------------------------------
 
     def _is_speech(self, level: float) -> bool:
+        if level < _DIGITAL_SILENCE_DBFS:
+            return False  # padding or a muted input says nothing about the room: the floor stays
         speech = level > max(self._floor_db + self._margin_db, _ABS_FLOOR_DBFS)
         if level < self._floor_db:
             self._floor_db += 0.2 * (level - self._floor_db)  # fall fast into quiet
