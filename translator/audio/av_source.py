@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from translator.audio.timeline import Timeline
 
 log = structlog.get_logger(__name__)
 
-_BATCH_MS = 200
+_BATCH_MS = 500
 _AHEAD_BATCHES = 8
 _LIVE_MAX_GAP_S = 10.0
 
@@ -97,7 +97,10 @@ class AvSource:
         """Silence inserted where the stream's timestamps skip ahead (or its audio starts late)."""
         self.decode_errors = 0
         self._live_queue = DropOldestAudioQueue(live_queue_ms, sample_rate_hz, name=f"input:{self.name}")
-        self._batches: asyncio.Queue[list[AudioChunk] | BaseException | None] = asyncio.Queue(_AHEAD_BATCHES)
+        self._batches: queue.Queue[list[AudioChunk] | BaseException | None] = queue.Queue(_AHEAD_BATCHES)
+        """Finite input, thread → loop: the thread blocks while it is full (no loop round trip per batch)."""
+        self._ready = asyncio.Event()
+        self._waiting = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = False
@@ -152,7 +155,15 @@ class AvSource:
         t0 = self._clock()
         sent_samples = 0
         while True:
-            item = await self._batches.get()
+            try:
+                item = self._batches.get_nowait()
+            except queue.Empty:
+                self._ready.clear()
+                self._waiting = True  # the thread wakes the loop only when it waits
+                if self._batches.empty():
+                    await self._ready.wait()
+                self._waiting = False
+                continue
             if item is None:
                 break
             if isinstance(item, BaseException):
@@ -284,20 +295,17 @@ class AvSource:
                     with contextlib.suppress(RuntimeError):
                         loop.call_soon_threadsafe(self._live_queue.put_nowait, chunk)
             return
-        put = self._batches.put(item)
-        try:
-            future = asyncio.run_coroutine_threadsafe(put, loop)
-        except RuntimeError:  # the loop is closed: the run is over
-            put.close()
-            self._stop.set()
-            return
         while not self._stop.is_set():
             try:
-                future.result(timeout=0.5)
-                return
-            except FutureTimeout:
+                self._batches.put(item, timeout=0.5)
+                break
+            except queue.Full:
                 continue
-        future.cancel()
+        if self._waiting:
+            try:
+                loop.call_soon_threadsafe(self._ready.set)
+            except RuntimeError:  # the loop is closed: the run is over
+                self._stop.set()
 
 
 def _seconds(value: int | None) -> float | None:
