@@ -1,13 +1,15 @@
 """Video files, compressed audio and network streams through FFmpeg (PyAV) as an :class:`AudioSource`.
 
 One audio stream of the container (the first, or ``audio_stream``: its index among the
-audio streams, as in ffmpeg's ``-map 0:a:N``) is decoded, converted to mono float by
-PyAV, placed on the container's timeline (:mod:`timeline`: audio that starts at 2.5 s
+audio streams, as in ffmpeg's ``-map 0:a:N``) is decoded, converted to planar float by
+PyAV and averaged to mono (not swresample's downmix, which adds 3 dB and would clip),
+placed on the container's timeline (:mod:`timeline`: audio that starts at 2.5 s
 starts at 2.5 s of the input, gaps are filled) and resampled to ``sample_rate_hz`` with
 the same stateful soxr stream as every other input.
 
-Decoding runs in a thread (``av-reader``), so neither opening a URL nor a slow network
-read ever blocks the event loop; the thread hands batches of chunks to the loop:
+Decoding runs in a thread (``av-reader``), so a slow network read never blocks the event
+loop (opening, bounded by ``timeout_s``, happens at start-up, before any session connects);
+the thread hands batches of chunks to the loop:
 
 - **finite** input (a file, or a URL whose container reports a duration: a file behind
   HTTP, a finished HLS playlist): the thread waits while the loop holds ``_AHEAD_BATCHES``
@@ -42,7 +44,7 @@ from translator.audio.av_open import describe_streams, open_container, reason, s
 from translator.audio.chunk import AudioChunk
 from translator.audio.errors import AudioFileError
 from translator.audio.queue import DropOldestAudioQueue
-from translator.audio.resample import REALTIME_QUALITY, Conditioner, Int16Array
+from translator.audio.resample import REALTIME_QUALITY, Conditioner, Float32Array, Int16Array
 from translator.audio.timeline import Timeline
 
 log = structlog.get_logger(__name__)
@@ -230,7 +232,7 @@ class AvSource:
             None if start is None else start / av.time_base,
             max_gap_s=_LIVE_MAX_GAP_S if self.live else None,
         )
-        to_mono = av.AudioResampler(format="flt", layout="mono", rate=self.native_rate_hz)
+        to_float = av.AudioResampler(format="fltp", rate=self.native_rate_hz)
         quality = REALTIME_QUALITY if self.live else "HQ"
         conditioner = Conditioner(self.native_rate_hz, self.sample_rate_hz, self.chunk_ms, quality)
         batch_samples = self.sample_rate_hz * _BATCH_MS // 1000
@@ -259,16 +261,15 @@ class AvSource:
                 self._decode_error(e)
                 continue
             for frame in frames:
-                for mono in to_mono.resample(frame):
-                    flush(conditioner.push(self._placed(timeline, frame, mono)))
-        for mono in to_mono.resample(None):
-            flush(conditioner.push(mono.to_ndarray().reshape(-1)))
+                for planar in to_float.resample(frame):
+                    flush(conditioner.push(self._placed(timeline, frame, _mono(planar))))
+        for planar in to_float.resample(None):
+            flush(conditioner.push(_mono(planar)))
         silence = np.zeros(self.native_rate_hz * self.trailing_silence_ms // 1000, dtype=np.float32)
         flush(conditioner.push(silence) + conditioner.finish(), force=True)
         self.gap_ms = timeline.gap_samples * 1000 // self.native_rate_hz
 
-    def _placed(self, timeline: Timeline, frame: Any, mono: Any) -> Any:
-        samples = mono.to_ndarray().reshape(-1)
+    def _placed(self, timeline: Timeline, frame: Any, samples: Float32Array) -> Float32Array:
         placement = timeline.place(frame.time, samples.size)
         if placement.jump_s:
             log.warning("input_discontinuity", input=self.name, jump_s=round(placement.jump_s, 3))
@@ -306,6 +307,13 @@ class AvSource:
                 loop.call_soon_threadsafe(self._ready.set)
             except RuntimeError:  # the loop is closed: the run is over
                 self._stop.set()
+
+
+def _mono(planar: Any) -> Float32Array:
+    """A planar float frame (channels x samples) → mono, the mean of its channels."""
+    data = planar.to_ndarray()
+    mono: Float32Array = data[0] if data.shape[0] == 1 else data.mean(axis=0, dtype=np.float32)
+    return np.ascontiguousarray(mono, dtype=np.float32)
 
 
 def _seconds(value: int | None) -> float | None:
