@@ -20,7 +20,8 @@ from translator.audio.errors import AudioFileError
 log = structlog.get_logger(__name__)
 
 _USERINFO = re.compile(r"://[^/@\s]+@")
-URL_SCHEMES = ("http", "https", "rtmp", "rtmps", "rtsp", "srt", "udp", "tcp", "hls", "icecast")
+URL_SCHEMES = ("http", "https", "rtmp", "rtmps", "rtsp", "srt", "udp", "tcp")
+"""Icecast and HLS are read over http(s)."""
 
 
 def is_url(spec: str) -> bool:
@@ -60,8 +61,6 @@ def open_container(spec: str, timeout_s: float) -> Any:
         _route_ffmpeg_logs()
         if spec.lower().startswith(("http://", "https://")):
             options.update(reconnect="1", reconnect_streamed="1", reconnect_delay_max="4")
-        if spec.lower().startswith("rtmp"):
-            options["rtmp_live"] = "live"
     try:
         container = av.open(spec, mode="r", options=options, timeout=(timeout_s, timeout_s))
     except av.error.FFmpegError as e:
