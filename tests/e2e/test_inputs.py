@@ -43,6 +43,19 @@ def _start(line: dict[str, Any]) -> int:
     return int(line["start_ms"])
 
 
+def _assert_same_times(
+    lines: list[dict[str, Any]], reference: list[dict[str, Any]], shift_ms: int, *, quiet_lead_in: bool
+) -> None:
+    for i, (got, want) in enumerate(zip(lines, reference, strict=True)):
+        # After a quiet lead-in (silence before a late-starting track; AAC's priming frame where no
+        # edit list trims it, as in MPEG-TS) the segmenter's noise floor starts low, so the first
+        # onset may reach back into the recording's own noise, by at most the prefix padding.
+        early = PREFIX_PADDING_MS if quiet_lead_in and i == 0 else 0
+        off_ms = got["start_ms"] - (want["start_ms"] + shift_ms)
+        assert -TOLERANCE_MS - early <= off_ms <= TOLERANCE_MS, (got, want)
+        assert abs(got["end_ms"] - (want["end_ms"] + shift_ms)) <= TOLERANCE_MS, (got, want)
+
+
 @pytest.fixture(scope="module")
 def wav_reference(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     lines, _ = _translate(tmp_path_factory.mktemp("wav"), SPEECH)
@@ -61,13 +74,7 @@ def test_a_video_gives_the_wavs_utterances_and_times(
     assert [(x["source_language"], x["text"]) for x in lines] == [
         (x["source_language"], x["text"]) for x in wav_reference
     ]
-    for i, (got, want) in enumerate(zip(lines, wav_reference, strict=True)):
-        # After a silent lead-in the segmenter has learned no noise floor yet, so the first onset
-        # may reach back into the recording's own noise, by at most the prefix padding (300 ms).
-        early = PREFIX_PADDING_MS if offset_s and i == 0 else 0
-        off_ms = got["start_ms"] - (want["start_ms"] + shift)
-        assert -TOLERANCE_MS - early <= off_ms <= TOLERANCE_MS, (got, want)
-        assert abs(got["end_ms"] - (want["end_ms"] + shift)) <= TOLERANCE_MS, (got, want)
+    _assert_same_times(lines, wav_reference, shift, quiet_lead_in=offset_s > 0)
     cues = list(srt.parse((out / "talk.srt").read_text(encoding="utf-8")))
     assert cues[0].start.total_seconds() * 1000 == lines[0]["start_ms"]
     # the translated speech is placed on the video's timeline too: nothing before the first line ends
@@ -140,3 +147,46 @@ def test_an_audio_stream_that_does_not_exist_is_one_line_and_exit_2(tmp_path: Pa
     video = make_video(SPEECH, tmp_path / "one.mp4", VIDEOS["mp4-aac"][1])
     line = _refused(tmp_path, str(video), "--audio-stream", "3")
     assert "--audio-stream 3" in line and "1 audio stream" in line
+
+
+@pytest.mark.parametrize("kind", ["mp4", "hls-vod"])
+async def test_a_finite_file_behind_a_url_runs_fast(
+    tmp_path: Path, wav_reference: list[dict[str, Any]], kind: str
+) -> None:
+    """A container with a duration behind HTTP (an MP4, a finished HLS playlist) is a file: --fast works."""
+    from aiohttp import web
+
+    from tests.e2e.conftest import run_cli_async
+    from tests.e2e.media import ffmpeg
+
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    if kind == "mp4":
+        make_video(SPEECH, site_dir / "talk.mp4", VIDEOS["mp4-aac"][1])
+        name = "talk.mp4"
+    else:
+        ffmpeg("-i", str(SPEECH), "-c:a", "aac", "-f", "hls", "-hls_time", "4",
+               "-hls_playlist_type", "vod", str(site_dir / "talk.m3u8"))  # fmt: skip
+        name = "talk.m3u8"
+    app = web.Application()
+    app.router.add_static("/", site_dir)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    profile = write_profile(tmp_path / "pair.yaml", PAIR_PROFILE.format(input="mic", max_segment="null"))
+    try:
+        result = await run_cli_async(
+            "run", str(profile), "--emulator", "--scenario", str(SCENARIO),
+            "--input", f"http://127.0.0.1:{port}/{name}", "--fast", "--no-play", "--quiet",
+            "--subtitles", str(tmp_path / "lines.jsonl"), timeout=120,
+        )  # fmt: skip
+    finally:
+        await runner.cleanup()
+    assert result.code == 0, result.stderr[-2000:]
+    assert '"live": false' in result.stderr
+    lines = [x for x in read_jsonl(tmp_path / "lines.jsonl") if x["kind"] == "translation"]
+    lines.sort(key=_start)
+    assert [x["text"] for x in lines] == [x["text"] for x in wav_reference]
+    _assert_same_times(lines, wav_reference, 0, quiet_lead_in=kind == "hls-vod")
