@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,7 +97,7 @@ class Run:
             target = await self._target(stack)
             register_secret(target.api_key)
             # Inputs open before any output: a bad input leaves existing files untouched.
-            sources = self._open_sources(stack)
+            sources = await self._open_sources(stack)
             dispatch = Dispatcher()
             # Exit runs in reverse: inputs close, then subtitle files, then the player drains.
             player = self._open_player(dispatch)
@@ -250,18 +251,22 @@ class Run:
             by_input.setdefault(self._input_spec(d), []).append(d)
         return by_input
 
-    def _open_sources(self, stack: contextlib.AsyncExitStack) -> dict[str, Any]:
+    async def _open_sources(self, stack: contextlib.AsyncExitStack) -> dict[str, Any]:
         from translator.audio import AudioError, open_source
+        from translator.audio.urls import is_url
 
         sources: dict[str, Any] = {}
         try:
             for spec in self._inputs():
-                sources[spec] = open_source(
+                opening = functools.partial(
+                    open_source,
                     spec,
                     realtime=not self.options.fast,
                     trailing_silence_ms=self.options.trailing_silence_ms,
                     audio_stream=self.options.audio_stream,
                 )
+                # A URL may take up to its timeout to open: off the loop, so signals are still heard.
+                sources[spec] = await asyncio.to_thread(opening) if is_url(spec) else opening()
                 stack.push_async_callback(sources[spec].aclose)
         except AudioError as e:
             raise InputError(str(e)) from None

@@ -10,36 +10,16 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 import av
 import structlog
 
 from translator.audio.errors import AudioFileError
+from translator.audio.urls import is_url, source_name
 
 log = structlog.get_logger(__name__)
 
 _USERINFO = re.compile(r"://[^/@\s]+@")
-URL_SCHEMES = ("http", "https", "rtmp", "rtmps", "rtsp", "srt", "udp", "tcp")
-"""Icecast and HLS are read over http(s)."""
-
-
-def is_url(spec: str) -> bool:
-    """``scheme://...`` with a scheme FFmpeg reads from the network."""
-    scheme, sep, _ = spec.partition("://")
-    return bool(sep) and scheme.lower() in URL_SCHEMES
-
-
-def source_name(spec: str) -> str:
-    """How an input is named in messages: a file as given, a URL without credentials or query."""
-    if not is_url(spec):
-        return repr(spec)
-    parts = urlsplit(spec)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    query = "?…" if parts.query else ""
-    return repr(f"{parts.scheme}://{host}{parts.path}{query}")
 
 
 def reason(error: BaseException) -> str:

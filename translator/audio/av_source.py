@@ -40,12 +40,13 @@ import av
 import numpy as np
 import structlog
 
-from translator.audio.av_open import describe_streams, open_container, reason, source_name
+from translator.audio.av_open import describe_streams, open_container, reason
 from translator.audio.chunk import AudioChunk
 from translator.audio.errors import AudioFileError
 from translator.audio.queue import DropOldestAudioQueue
 from translator.audio.resample import REALTIME_QUALITY, Conditioner, Float32Array, Int16Array
 from translator.audio.timeline import Timeline
+from translator.audio.urls import source_name
 
 log = structlog.get_logger(__name__)
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from translator.audio.av_open import is_url
 from translator.audio.chunk import AudioSource
 from translator.audio.devices import resolve_device
 from translator.audio.errors import AudioFileError
 from translator.audio.file_source import FileSource
 from translator.audio.mic import MicSource
+from translator.audio.urls import is_url
 
 SOUNDFILE_FORMATS = frozenset({"WAV", "WAVEX", "FLAC", "AIFF", "W64", "RF64", "CAF", "AU"})
 """libsndfile's major formats read by :class:`FileSource`; any other file goes through FFmpeg."""
