@@ -110,6 +110,7 @@ def test_a_stream_cut_midway_is_reported_and_what_was_heard_is_kept(tmp_path: Pa
             proc.kill()
     assert proc.returncode == 0, stderr[-2000:]
     assert "Traceback" not in stderr
+    assert '"event": "input_reconnecting"' in stderr  # FFmpeg tried to get the stream back, and said so
     assert stderr.count('"event": "input_stream_cut"') == 1, stderr[-2000:]
     texts = [x["text"] for x in _translations(tmp_path / "lines.jsonl")]
     assert texts[0] == "Buenos días a todos y bienvenidos a la reunión."
