@@ -158,3 +158,40 @@ def test_loopback_of_an_unknown_output_lists_the_outputs(tmp_path: Path) -> None
     assert result.code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("translator: error:")]
     assert len(errors) == 1 and "'vspk'" in errors[0] and "nosuch" in errors[0], result.stderr[-1000:]
+
+
+def test_a_stalled_stream_is_logged_and_keeps_its_own_timeline(
+    tmp_path: Path, sample_scenario: dict[str, Any]
+) -> None:
+    """The server freezes for 5 s mid-stream (SIGSTOP), then goes on: times still follow the stream."""
+    port = free_port()
+    server = serve_live(SPEECH, port)
+    proc = start_cli(
+        "run", str(_profile(tmp_path)), "--emulator", "--scenario", str(SCENARIO),
+        "--input", f"http://127.0.0.1:{port}/live.ts", "--no-play", "--quiet",
+        "--subtitles", str(tmp_path / "lines.jsonl"),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the first utterance is translated: freeze the server
+            if (tmp_path / "lines.jsonl").exists() and _translations(tmp_path / "lines.jsonl"):
+                break
+            time.sleep(0.1)
+        server.send_signal(signal.SIGSTOP)
+        time.sleep(5.0)
+        server.send_signal(signal.SIGCONT)
+        _, stderr = proc.communicate(timeout=90)
+    finally:
+        server.send_signal(signal.SIGCONT)
+        server.kill()
+        server.wait()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr[-2000:]
+    assert '"event": "input_stalled"' in stderr and '"event": "input_resumed"' in stderr, stderr[-2000:]
+    lines = _translations(tmp_path / "lines.jsonl")
+    spoken = sample_scenario["utterances"]
+    assert [x["text"] for x in lines] == [next(iter(u["translations"].values())) for u in spoken]
+    for got, want in zip(lines, spoken, strict=True):  # not shifted by the 5 s the stream stood still
+        assert abs(got["start_ms"] - want["start_ms"]) <= 500
+        assert abs(got["end_ms"] - want["end_ms"]) <= 500
