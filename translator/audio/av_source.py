@@ -43,7 +43,7 @@ import structlog
 from translator.audio.av_open import describe_streams, open_container, reason
 from translator.audio.chunk import AudioChunk
 from translator.audio.errors import AudioFileError
-from translator.audio.queue import DropOldestAudioQueue
+from translator.audio.queue import AudioQueueClosed, DropOldestAudioQueue
 from translator.audio.resample import REALTIME_QUALITY, Conditioner, Float32Array, Int16Array
 from translator.audio.timeline import Timeline
 from translator.audio.urls import source_name
@@ -190,7 +190,7 @@ class AvSource:
                     stalled_since = self._clock() - self.stall_s
                     log.warning("input_stalled", input=self.name, no_data_s=self.stall_s)
                 continue
-            except Exception:  # AudioQueueClosed: the stream ended
+            except AudioQueueClosed:  # the stream ended (or was cut, logged by the reader)
                 return
             if stalled_since is not None:
                 log.info("input_resumed", input=self.name, stalled_s=round(self._clock() - stalled_since, 1))
