@@ -190,3 +190,8 @@ async def test_a_finite_file_behind_a_url_runs_fast(
     lines.sort(key=_start)
     assert [x["text"] for x in lines] == [x["text"] for x in wav_reference]
     _assert_same_times(lines, wav_reference, 0, quiet_lead_in=kind == "hls-vod")
+
+
+def test_an_audio_stream_for_a_device_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    line = _refused(tmp_path, "mic", "--audio-stream", "1")
+    assert "--audio-stream" in line and "'mic' is a device" in line

@@ -37,6 +37,9 @@ def open_source(
     :class:`AudioFileError`, all with one line fit for a person. ``realtime``,
     ``trailing_silence_ms`` and ``audio_stream`` apply to files and URLs.
     """
+    live_device = spec in ("mic", "loopback") or spec.startswith(("mic:", "loopback:"))
+    if live_device and audio_stream is not None:
+        raise AudioFileError(f"--audio-stream chooses a stream of a file or URL; {spec!r} is a device")
     if spec == "mic" or spec.startswith("mic:"):
         device = resolve_device(spec[4:] or "default", "input")
         return MicSource(device, sample_rate_hz=sample_rate_hz, chunk_ms=chunk_ms)
