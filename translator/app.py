@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class RunOptions:
     bilingual: Literal["off", "source-first", "translation-first"] | None = None
     stats_path: Path | None = None
     serve: Any = None  # translator.serve.ServeOptions: the audience server, when asked for
+    audio_stream: int | None = None
     trailing_silence_ms: int = 1000
     timings: SessionTimings = field(default_factory=SessionTimings)
 
@@ -96,6 +98,8 @@ class Run:
         async with contextlib.AsyncExitStack() as stack:
             target = await self._target(stack)
             register_secret(target.api_key)
+            # Inputs open before any output: a bad input leaves existing files untouched.
+            sources = await self._open_sources(stack)
             dispatch = Dispatcher()
             # Exit runs in reverse: inputs close, then subtitle files, then the player drains.
             player = self._open_player(dispatch)
@@ -105,7 +109,7 @@ class Run:
             stack.callback(_close_all, closers)
             if self.options.serve is not None:
                 stack.push_async_callback(self._open_audience(dispatch).aclose)
-            sessions, pipelines = self._build(target, dispatch)
+            sessions, pipelines = self._build(target, dispatch, sources)
             for p in pipelines:
                 stack.push_async_callback(p.aclose)
             await self._run(sessions, pipelines)
@@ -259,11 +263,36 @@ class Run:
 
     # -- sessions and inputs ----------------------------------------------------------------
 
-    def _build(
-        self, target: ServiceTarget, dispatch: Dispatcher
-    ) -> tuple[list[Session], list[InputPipeline]]:
-        from translator.audio import AudioError, open_source
+    def _inputs(self) -> dict[str, list[Direction]]:
+        by_input: dict[str, list[Direction]] = {}
+        for d in self.profile.directions:
+            by_input.setdefault(self._input_spec(d), []).append(d)
+        return by_input
 
+    async def _open_sources(self, stack: contextlib.AsyncExitStack) -> dict[str, Any]:
+        from translator.audio import AudioError, open_source
+        from translator.audio.urls import is_url
+
+        sources: dict[str, Any] = {}
+        try:
+            for spec in self._inputs():
+                opening = functools.partial(
+                    open_source,
+                    spec,
+                    realtime=not self.options.fast,
+                    trailing_silence_ms=self.options.trailing_silence_ms,
+                    audio_stream=self.options.audio_stream,
+                )
+                # A URL may take up to its timeout to open: off the loop, so signals are still heard.
+                sources[spec] = await asyncio.to_thread(opening) if is_url(spec) else opening()
+                stack.push_async_callback(sources[spec].aclose)
+        except AudioError as e:
+            raise InputError(str(e)) from None
+        return sources
+
+    def _build(
+        self, target: ServiceTarget, dispatch: Dispatcher, sources: dict[str, Any]
+    ) -> tuple[list[Session], list[InputPipeline]]:
         td = self.profile.turn_detection
         vad = VadParams(
             td.threshold,
@@ -273,9 +302,7 @@ class Run:
             td.max_segment_ms,
             td.detector,
         )
-        by_input: dict[str, list[Direction]] = {}
-        for d in self.profile.directions:
-            by_input.setdefault(self._input_spec(d), []).append(d)
+        by_input = self._inputs()
         sessions: list[Session] = []
         pipelines: list[InputPipeline] = []
         for i, (spec, directions) in enumerate(by_input.items()):
@@ -287,12 +314,7 @@ class Run:
                 for d in directions
             ]
             sessions += group
-            try:
-                source = open_source(
-                    spec, realtime=not self.options.fast, trailing_silence_ms=self.options.trailing_silence_ms
-                )
-            except AudioError as e:
-                raise InputError(str(e)) from None
+            source = sources[spec]
             taps = [self._player.push_monitor] if self._player is not None else []
             taps += [self._audience.push_original] if self._audience is not None else []
             monitor = _tap_all(taps) if taps and i == 0 else None

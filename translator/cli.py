@@ -39,7 +39,17 @@ def build_parser(with_emulator: bool = True) -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="translate with a language-pair profile")
     run.add_argument("profile", type=Path, help="a profile, e.g. configs/en-es.yaml")
-    run.add_argument("--input", help="an audio file (WAV, FLAC, OGG), mic, or mic:NAME_OR_INDEX")
+    run.add_argument(
+        "--input",
+        help="an audio or video file, a stream URL (http(s), rtmp, srt, .m3u8), mic[:NAME_OR_INDEX] "
+        "or loopback[:OUTPUT] (what an output device plays)",
+    )
+    run.add_argument(
+        "--audio-stream",
+        type=_stream_index,
+        metavar="N",
+        help="which audio stream of a file or URL to translate (0 = the first, the default)",
+    )
     run.add_argument(
         "--subtitles",
         action="append",
@@ -192,6 +202,7 @@ def _run(args: argparse.Namespace) -> int:
             profile.serve, args.serve, args.serve_code, args.serve_max_listeners, args.broadcast,
             args.serve_tls,
         ),  # fmt: skip
+        audio_stream=args.audio_stream,
         timings=SessionTimings(stall_s=args.stall_timeout, heartbeat_s=args.heartbeat),
     )
     run = Run(profile, options)
@@ -199,6 +210,12 @@ def _run(args: argparse.Namespace) -> int:
     for line in format_summary(summary):
         print(f"translator: {line}", file=sys.stderr)
     return 0
+
+
+def _stream_index(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a stream number 0, 1, 2..., got {text!r}")
+    return int(text)
 
 
 def _run_async(coro: Any, on_first_interrupt: Any) -> Any:

@@ -7,9 +7,14 @@ Module map::
 
     chunk.py        AudioChunk, the AudioSource protocol
     resample.py     pure: downmix, stateful streaming resampler, re-chunking
-    file_source.py  WAV/FLAC/OGG → chunks, real-time pacing or as fast as consumed
+    file_source.py  WAV/FLAC/AIFF (libsndfile) → chunks, real-time pacing or as fast as consumed
+    av_source.py    any other file and every URL through FFmpeg (PyAV), decoded in a thread
+    av_open.py      opening a container or URL with PyAV; FFmpeg errors in one line
+    urls.py         pure: which specs are URLs; a URL named without credentials
+    timeline.py     pure: decoded frames → samples on the container's timeline (gaps, offsets)
+    loopback.py     system audio: a PulseAudio/PipeWire monitor source through PortAudio
     mic.py          InputStream capture → chunks
-    source.py       open_source(spec)
+    source.py       open_source(spec): which reader takes an input
     queue.py        DropOldestAudioQueue, fan_out
     devices.py      device listing, table, spec matching
     jitter.py       pure: jitter buffer, ducking gain, soft clipper

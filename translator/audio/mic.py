@@ -11,9 +11,11 @@ a consumer that falls behind by more than ``max_queue_ms`` loses the oldest audi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import numpy as np
@@ -43,8 +45,11 @@ class MicSource:
         channels: int | None = None,
         device_rate_hz: int | None = None,
         max_queue_ms: int = 2000,
+        pulse_source: str | None = None,
     ) -> None:
         self.device = device
+        self.pulse_source = pulse_source
+        """A PulseAudio source to record from through the ``pulse`` device (``loopback.py``)."""
         self.sample_rate_hz = sample_rate_hz
         self.chunk_ms = chunk_ms
         self.device_rate_hz = device_rate_hz or device.default_sample_rate_hz
@@ -97,17 +102,18 @@ class MicSource:
                 pass
 
         try:
-            self._stream = sd.InputStream(
-                device=self.device.index,
-                samplerate=self.device_rate_hz,
-                channels=self.channels,
-                dtype="float32",
-                blocksize=self.block_frames,
-                latency="low",
-                callback=callback,
-                finished_callback=finished,
-            )
-            self._stream.start()
+            with _pulse_source(self.pulse_source):
+                self._stream = sd.InputStream(
+                    device=self.device.index,
+                    samplerate=self.device_rate_hz,
+                    channels=self.channels,
+                    dtype="float32",
+                    blocksize=self.block_frames,
+                    latency="low",
+                    callback=callback,
+                    finished_callback=finished,
+                )
+                self._stream.start()
         except (sd.PortAudioError, ValueError) as e:
             self._stream = None
             raise AudioDeviceError(
@@ -118,6 +124,7 @@ class MicSource:
             "capture_started",
             device=self.device.name,
             index=self.device.index,
+            pulse_source=self.pulse_source,
             device_rate_hz=self.device_rate_hz,
             channels=self.channels,
             sample_rate_hz=self.sample_rate_hz,
@@ -162,3 +169,20 @@ class MicSource:
             except Exception as e:  # noqa: BLE001 - closing must not fail the shutdown
                 log.warning("capture_close_failed", device=self.device.name, error=str(e))
         self._queue.close()
+
+
+@contextlib.contextmanager
+def _pulse_source(name: str | None) -> Iterator[None]:
+    """``$PULSE_SOURCE`` set to ``name`` while a stream opens (libpulse reads it then), restored after."""
+    if name is None:
+        yield
+        return
+    before = os.environ.get("PULSE_SOURCE")
+    os.environ["PULSE_SOURCE"] = name
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PULSE_SOURCE", None)
+        else:
+            os.environ["PULSE_SOURCE"] = before

@@ -267,7 +267,7 @@ class Profile(_Model):
 
     name: str = ""
     service: Service = Field(default_factory=Service)
-    input: str = Field("mic", description="shared input: an audio file, mic, or mic:NAME_OR_INDEX")
+    input: str = Field("mic", description="shared input: a file, a URL, mic[:NAME], loopback[:OUTPUT]")
     output: str = Field("default", description="default output device for directions without their own")
     directions: tuple[Direction, ...] = Field(min_length=1)
     turn_detection: TurnDetection = Field(default_factory=TurnDetection)
