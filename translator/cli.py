@@ -157,7 +157,8 @@ def _check(path: Path) -> int:
     )
     resolved["sessions"] = {d.key: session_config(profile, d) for d in profile.directions}
     print(f"# {path}: valid")
-    print(yaml.safe_dump(resolved, allow_unicode=True, sort_keys=False, width=100), end="")
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: a 6,000-direction profile in seconds
+    print(yaml.dump(resolved, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100), end="")
     return 0
 
 
