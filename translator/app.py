@@ -29,7 +29,7 @@ from translator.events import TranslationAudio, TranslatorEvent
 from translator.listen.arbiter import Arbiter
 from translator.listen.pipeline import InputPipeline
 from translator.listen.segmenter import VadParams
-from translator.logs import register_secret
+from translator.logs import redact, redact_fields, register_secret
 from translator.profile.model import Direction, Profile
 from translator.summary import summarize
 from translator.voicelive.connect import ServiceTarget, target_from_env
@@ -70,6 +70,8 @@ class Dispatcher:
         self._handlers.append(handler)
 
     def __call__(self, event: TranslatorEvent) -> None:
+        if not isinstance(event, TranslationAudio):  # every text that reaches a sink, redacted once here
+            event = redact_fields(event)
         for handler in self._handlers:
             handler(event)
 
@@ -108,7 +110,7 @@ class Run:
             summary = summarize(self.profile, sessions, player, pipelines)
         if self.options.stats_path is not None:
             self.options.stats_path.write_text(
-                json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8"
+                redact(json.dumps(summary, indent=2, ensure_ascii=False)), encoding="utf-8"
             )
         return summary
 

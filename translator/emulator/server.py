@@ -10,6 +10,7 @@ path gets a JSON 404. Everything after the upgrade is ``connection.py``.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from types import TracebackType
 from typing import Any
@@ -158,6 +159,9 @@ class Emulator:
         refusal = self._refuse(request, credential)
         if refusal is not None:
             return refusal
+        if self.faults.hostile.hang():
+            log.info("emulator_handshake_hung", remote=request.remote)
+            await asyncio.Event().wait()  # accepted on TCP, never answered (until the client gives up)
         key = credential or ""
         self._open_per_key[key] = self._open_per_key.get(key, 0) + 1
         try:

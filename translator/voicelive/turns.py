@@ -35,6 +35,7 @@ from translator.events import (
 )
 from translator.listen.arbiter import Arbiter
 from translator.listen.segmenter import Segment, Unsegmented
+from translator.logs import clip
 from translator.profile.model import Direction
 from translator.voicelive.ledger import Ledger, Stage, Utt
 from translator.voicelive.protocol import (
@@ -198,8 +199,9 @@ class Turns:
         try:
             wire = parse(event)
         except (AttributeError, KeyError, TypeError, ValueError) as e:
-            kind = str(getattr(event, "type", "?"))[:60]
-            self._log.warning("malformed_server_event", type=kind, error=f"{e.__class__.__name__}: {e}"[:120])
+            kind = clip(str(getattr(event, "type", "?")), 60)
+            error = clip(f"{e.__class__.__name__}: {e}", 120)
+            self._log.warning("malformed_server_event", type=kind, error=error)
             return None
         if wire is None:
             self._log.debug("unknown_server_event", type=str(getattr(event, "type", "?"))[:60])
@@ -335,7 +337,7 @@ class Turns:
             "server_error",
             code=err.code,
             kind=err.kind,
-            message=err.message[:200],
+            message=clip(err.message, 200),
             client_event=source or None,
         )
 
