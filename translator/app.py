@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import structlog
 
-from translator.errors import InputError, UsageError
+from translator.errors import InputError, TranslatorError, UsageError
 from translator.events import TranslationAudio, TranslatorEvent
 from translator.listen.arbiter import Arbiter
 from translator.listen.pipeline import InputPipeline
@@ -36,6 +36,10 @@ from translator.voicelive.connect import ServiceTarget, target_from_env
 from translator.voicelive.session import Session, SessionTimings
 
 log = structlog.get_logger(__name__)
+
+
+class OutputFailed(TranslatorError):
+    """An output could not be written (the others went on); the run ends non-zero."""
 
 SAMPLES = Path(__file__).parent / "samples"
 SAMPLE_AUDIO = SAMPLES / "en-es-sample.wav"
@@ -65,6 +69,8 @@ class Dispatcher:
 
     def __init__(self) -> None:
         self._handlers: list[Callable[[TranslatorEvent], None]] = []
+        self.failures: list[str] = []
+        """Outputs that failed to write (a full disk...): reported once, then left out."""
 
     def add(self, handler: Callable[[TranslatorEvent], None]) -> None:
         self._handlers.append(handler)
@@ -73,7 +79,16 @@ class Dispatcher:
         if not isinstance(event, TranslationAudio):  # every text that reaches a sink, redacted once here
             event = redact_fields(event)
         for handler in self._handlers:
-            handler(event)
+            try:
+                handler(event)
+            except (TranslatorError, OSError) as e:  # one output failing (a full disk) never stops the others
+                self._drop(handler, e)
+
+    def _drop(self, handler: Callable[[TranslatorEvent], None], error: Exception) -> None:
+        message = redact(str(error))
+        log.error("output_failed", error=message)
+        self.failures.append(message)
+        self._handlers = [h for h in self._handlers if h is not handler]
 
 
 class Run:
@@ -83,6 +98,7 @@ class Run:
         self._input_tasks: list[asyncio.Future[None]] = []
         self._stop_requested = False
         self._player: Any = None
+        self._dispatch = Dispatcher()
 
     def request_stop(self) -> None:
         """First Ctrl-C: stop listening, finish what was heard."""
@@ -108,10 +124,14 @@ class Run:
                 stack.push_async_callback(p.aclose)
             await self._run(sessions, pipelines)
             summary = summarize(self.profile, sessions, player, pipelines)
+            self._dispatch = dispatch
         if self.options.stats_path is not None:
             self.options.stats_path.write_text(
                 redact(json.dumps(summary, indent=2, ensure_ascii=False)), encoding="utf-8"
             )
+        if self._dispatch.failures:
+            more = len(self._dispatch.failures) - 1
+            raise OutputFailed(self._dispatch.failures[0] + (f" (and {more} more)" if more else ""))
         return summary
 
     async def _target(self, stack: contextlib.AsyncExitStack) -> ServiceTarget:

@@ -85,6 +85,7 @@ async def run_hostile(
     extra: tuple[str, ...] = (),
     connect_timeout_s: float = 15,
     timeout_s: float = 240,
+    outputs: tuple[str, ...] | None = None,
 ) -> Outcome:
     """Translate the bundled sample through the CLI against an emulator with ``faults``."""
     scenario = load_scenario(scenario_with(tmp, faults, edit))
@@ -111,16 +112,7 @@ async def run_hostile(
             emulator.url,
             "--no-play",
             "--fast",
-            "--stats",
-            str(out / "stats.json"),
-            "--subtitles",
-            str(out / "all.jsonl"),
-            "--subtitles",
-            str(out / "all.srt"),
-            "--subtitles",
-            str(out / "all.vtt"),
-            "--audio-out",
-            str(out / "speech.wav"),
+            *(outputs if outputs is not None else _outputs(out)),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=env,
@@ -129,6 +121,21 @@ async def run_hostile(
         stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout_s)
         took_s = time.monotonic() - started
     return Outcome(proc.returncode or 0, stdout, stderr, took_s, out, emulator)
+
+
+def _outputs(out: Path) -> tuple[str, ...]:
+    return (
+        "--stats",
+        str(out / "stats.json"),
+        "--subtitles",
+        str(out / "all.jsonl"),
+        "--subtitles",
+        str(out / "all.srt"),
+        "--subtitles",
+        str(out / "all.vtt"),
+        "--audio-out",
+        str(out / "speech.wav"),
+    )
 
 
 def assert_no_key(outcome: Outcome) -> None:
