@@ -72,6 +72,11 @@ def redact(text: str) -> str:
         start = text.find(head)
         while start != -1:
             end = start + max(_common_prefix(text, start, f) for f in forms)
+            # A cut-off key ends there; a prefix running on into other letters is some other
+            # word ("emulator-local-key" must not hide "emulator_connection_closed").
+            if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                start = text.find(head, start + 1)
+                continue
             text = text[:start] + "***" + text[end:]
             start = text.find(head, start + 3)
     for pattern in _PATTERNS:
