@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,6 +166,7 @@ class Run:
 
     def _open_sinks(self, dispatch: Dispatcher) -> list[Any]:
         from translator.subtitles import SubtitleError, SubtitleOptions, open_stdout_sink, open_subtitle_sink
+        from translator.subtitles.aliases import one_writer_per_file
 
         sub = self.profile.subtitles
         options = SubtitleOptions(
@@ -189,7 +191,7 @@ class Run:
             wanted += [(p.format(target=d.target, source=d.source), d.target) for p in d.subtitles]
         stdout_taken = any(p == "-" for p, _ in wanted)
         try:
-            for path, target in dict.fromkeys(wanted):
+            for path, target in one_writer_per_file(wanted):
                 if path == "-":
                     sinks.append(open_stdout_sink(options, quiet=self.options.quiet))
                 else:
@@ -226,7 +228,7 @@ class Run:
                 raise UsageError(
                     "--audio-out: several targets translate every utterance; put {target} in the path"
                 )
-            path = pattern.format(target=d.target, source=d.source)
+            path = os.path.realpath(pattern.format(target=d.target, source=d.source))  # one writer per file
             if path not in by_path:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 by_path[path] = WavSink(Path(path))
