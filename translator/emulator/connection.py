@@ -101,6 +101,16 @@ class Connection:
             pass
         finally:
             await self._tasks.cancel_all()
+            self._release()
+
+    def _release(self) -> None:
+        """Break the reference cycles that hold the heavy parts (handlers are bound methods of
+        the parts, which point at each other and back): a closed connection's audio buffer and
+        conversation are freed at once, not whenever the cycle collector runs (three idle
+        connections held 785 MB)."""
+        self._handlers.clear()
+        self.audio.release()
+        self.state.conversation.items.clear()
 
     async def _dispatch(self, data: str) -> None:
         try:
