@@ -86,6 +86,7 @@ async def run_hostile(
     connect_timeout_s: float = 15,
     timeout_s: float = 240,
     outputs: tuple[str, ...] | None = None,
+    realtime: bool = False,
 ) -> Outcome:
     """Translate the bundled sample through the CLI against an emulator with ``faults``."""
     scenario = load_scenario(scenario_with(tmp, faults, edit))
@@ -111,7 +112,7 @@ async def run_hostile(
             "--endpoint",
             emulator.url,
             "--no-play",
-            "--fast",
+            *(() if realtime else ("--fast",)),
             *(outputs if outputs is not None else _outputs(out)),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
