@@ -27,8 +27,10 @@ _PREFIX_CHARS = 8  # a secret's own first characters from this many on are hidde
 _HEADS: dict[str, list[str]] = {}  # first _PREFIX_CHARS characters -> the forms that start so
 _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-_.~+/]+=*"),
-    # Only a value that could be a key (8+ characters): "api_key: keys never live..." stays readable.
-    re.compile(r"(?i)(api[-_]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]{8,}"),
+    re.compile(r"(?i)(api[-_]?key[\"']?\s*(?:=\s*[\"']?|:\s*[\"']))[^\s\"'&,}]+"),
+    # After an unquoted colon, only a value that could be a key (8+ characters), so that
+    # "service.api_key: keys never live in a profile" stays readable.
+    re.compile(r"(?i)(api[-_]?key[\"']?\s*:\s*)[^\s\"'&,}]{8,}"),
     re.compile(r"(?i)([?&](?:api-key|authorization|token)=)[^&\s]+"),
     re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s@?#]+(?=@)"),  # credentials in a URL: user:pass@
 ]

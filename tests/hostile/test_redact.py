@@ -48,3 +48,6 @@ def test_ordinary_words_survive() -> None:
     assert logs.redact("emulator_connection_closed") == "emulator_connection_closed"
     message = "service.api_key: keys never live in a profile"
     assert logs.redact(message) == message
+    values = 'api-key: abcdefghijkl "api_key": "zz" api-key=XYZ'
+    assert logs.redact(values) == 'api-key: *** "api_key": "***" api-key=***'
+
