@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,18 +26,22 @@ from typing import Any, Literal
 
 import structlog
 
-from translator.errors import InputError, UsageError
+from translator.errors import InputError, TranslatorError, UsageError
 from translator.events import TranslationAudio, TranslatorEvent
 from translator.listen.arbiter import Arbiter
 from translator.listen.pipeline import InputPipeline
 from translator.listen.segmenter import VadParams
-from translator.logs import register_secret
+from translator.logs import redact, redact_fields, register_secret
 from translator.profile.model import Direction, Profile
 from translator.summary import summarize
 from translator.voicelive.connect import ServiceTarget, target_from_env
 from translator.voicelive.session import Session, SessionTimings
 
 log = structlog.get_logger(__name__)
+
+
+class OutputFailed(TranslatorError):
+    """An output could not be written (the others went on); the run ends non-zero."""
 
 SAMPLES = Path(__file__).parent / "samples"
 SAMPLE_AUDIO = SAMPLES / "en-es-sample.wav"
@@ -68,13 +73,26 @@ class Dispatcher:
 
     def __init__(self) -> None:
         self._handlers: list[Callable[[TranslatorEvent], None]] = []
+        self.failures: list[str] = []
+        """Outputs that failed to write (a full disk...): reported once, then left out."""
 
     def add(self, handler: Callable[[TranslatorEvent], None]) -> None:
         self._handlers.append(handler)
 
     def __call__(self, event: TranslatorEvent) -> None:
+        if not isinstance(event, TranslationAudio):  # every text that reaches a sink, redacted once here
+            event = redact_fields(event)
         for handler in self._handlers:
-            handler(event)
+            try:
+                handler(event)
+            except (TranslatorError, OSError) as e:  # one output failing (a full disk) never stops the others
+                self._drop(handler, e)
+
+    def _drop(self, handler: Callable[[TranslatorEvent], None], error: Exception) -> None:
+        message = redact(str(error))
+        log.error("output_failed", error=message)
+        self.failures.append(message)
+        self._handlers = [h for h in self._handlers if h is not handler]
 
 
 class Run:
@@ -85,6 +103,7 @@ class Run:
         self._stop_requested = False
         self._player: Any = None
         self._audience: Any = None
+        self._dispatch = Dispatcher()
 
     def request_stop(self) -> None:
         """First Ctrl-C: stop listening, finish what was heard."""
@@ -114,10 +133,14 @@ class Run:
                 stack.push_async_callback(p.aclose)
             await self._run(sessions, pipelines)
             summary = summarize(self.profile, sessions, player, pipelines)
+            self._dispatch = dispatch
         if self.options.stats_path is not None:
             self.options.stats_path.write_text(
-                json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8"
+                redact(json.dumps(summary, indent=2, ensure_ascii=False)), encoding="utf-8"
             )
+        if self._dispatch.failures:
+            more = len(self._dispatch.failures) - 1
+            raise OutputFailed(self._dispatch.failures[0] + (f" (and {more} more)" if more else ""))
         return summary
 
     async def _target(self, stack: contextlib.AsyncExitStack) -> ServiceTarget:
@@ -151,6 +174,7 @@ class Run:
 
     def _open_sinks(self, dispatch: Dispatcher) -> list[Any]:
         from translator.subtitles import SubtitleError, SubtitleOptions, open_stdout_sink, open_subtitle_sink
+        from translator.subtitles.aliases import one_writer_per_file
 
         sub = self.profile.subtitles
         options = SubtitleOptions(
@@ -175,7 +199,7 @@ class Run:
             wanted += [(p.format(target=d.target, source=d.source), d.target) for p in d.subtitles]
         stdout_taken = any(p == "-" for p, _ in wanted)
         try:
-            for path, target in dict.fromkeys(wanted):
+            for path, target in one_writer_per_file(wanted):
                 if path == "-":
                     sinks.append(open_stdout_sink(options, quiet=self.options.quiet))
                 else:
@@ -226,7 +250,7 @@ class Run:
                 raise UsageError(
                     "--audio-out: several targets translate every utterance; put {target} in the path"
                 )
-            path = pattern.format(target=d.target, source=d.source)
+            path = os.path.realpath(pattern.format(target=d.target, source=d.source))  # one writer per file
             if path not in by_path:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 by_path[path] = WavSink(Path(path))

@@ -8,35 +8,108 @@ looks like a bearer token or an ``api-key`` value.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import logging
 import re
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote, quote_plus
 
 import structlog
 
+_T = TypeVar("_T")
+
 _SECRETS: set[str] = set()
+_FORMS: list[str] = []  # every registered secret in every spelling worth hiding, longest first
+_PREFIX_CHARS = 8  # a secret's own first characters from this many on are hidden too
+_HEADS: dict[str, list[str]] = {}  # first _PREFIX_CHARS characters -> the forms that start so
 _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-_.~+/]+=*"),
-    re.compile(r"(?i)(api[-_]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
+    re.compile(r"(?i)(api[-_]?key[\"']?\s*(?:=\s*[\"']?|:\s*[\"']))[^\s\"'&,}]+"),
+    # After an unquoted colon, only a value that could be a key (8+ characters), so that
+    # "service.api_key: keys never live in a profile" stays readable.
+    re.compile(r"(?i)(api[-_]?key[\"']?\s*:\s*)[^\s\"'&,}]{8,}"),
     re.compile(r"(?i)([?&](?:api-key|authorization|token)=)[^&\s]+"),
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s@?#]+(?=@)"),  # credentials in a URL: user:pass@
 ]
 
 
 def register_secret(value: str | None) -> None:
-    """Never print this value again, anywhere (a key, a token)."""
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
+    """Never print this value again, anywhere (a key, a token), in any of its spellings."""
+    if not value or len(value) < 4 or value in _SECRETS:
+        return
+    _SECRETS.add(value)
+    _FORMS[:] = sorted({f for s in _SECRETS for f in secret_forms(s)}, key=len, reverse=True)
+    _HEADS.clear()
+    for form in _FORMS:
+        if len(form) >= _PREFIX_CHARS:
+            _HEADS.setdefault(form[:_PREFIX_CHARS], []).append(form)
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The secret as it may be echoed: plain, base64 (standard and URL-safe, with or
+    without padding) and URL-encoded."""
+    raw = secret.encode("utf-8")
+    forms = {secret, quote(secret, safe=""), quote_plus(secret, safe="")}
+    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        text = encoded.decode("ascii")
+        forms |= {text, text.rstrip("=")}
+    return {f for f in forms if len(f) >= 4}
 
 
 def redact(text: str) -> str:
-    for secret in _SECRETS:
-        if secret in text:
-            text = text.replace(secret, "***")
+    """The one scrubber every exit uses: stdout, stderr, subtitles, stats, logs, errors.
+
+    Hides each registered secret in each of its forms, and any run of at least
+    ``_PREFIX_CHARS`` of a form's first characters (a key cut short by truncation or
+    by the service); then bearer tokens, ``api-key`` values and ``user:pass@`` in URLs.
+    Truncate only what this returns, never before.
+    """
+    for form in _FORMS:  # whole forms first, longest first
+        if form in text:
+            text = text.replace(form, "***")
+    for head, forms in _HEADS.items():  # then what is left of one: its first characters
+        start = text.find(head)
+        while start != -1:
+            end = start + max(_common_prefix(text, start, f) for f in forms)
+            # A cut-off key ends there; a prefix running on into other letters is some other
+            # word ("emulator-local-key" must not hide "emulator_connection_closed").
+            if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                start = text.find(head, start + 1)
+                continue
+            text = text[:start] + "***" + text[end:]
+            start = text.find(head, start + 3)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "***", text)
     return text
+
+
+def _common_prefix(text: str, start: int, form: str) -> int:
+    n = 0
+    for have, want in zip(text[start : start + len(form)], form, strict=False):
+        if have != want:
+            break
+        n += 1
+    return n
+
+
+def clip(text: str, max_chars: int) -> str:
+    """Redact, then shorten: a cut never leaves the start of a secret behind."""
+    return redact(text)[:max_chars]
+
+
+def redact_fields(item: _T) -> _T:
+    """A frozen dataclass event with every text field redacted (the same object if clean)."""
+    changes: dict[str, str] = {}
+    for f in dataclasses.fields(item):  # type: ignore[arg-type]
+        value = getattr(item, f.name)
+        if isinstance(value, str) and value:
+            clean = redact(value)
+            if clean != value:
+                changes[f.name] = clean
+    return dataclasses.replace(item, **changes) if changes else item  # type: ignore[type-var]
 
 
 def _redact_value(value: Any) -> Any:

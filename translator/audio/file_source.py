@@ -5,6 +5,11 @@ through the same streaming resampler as the microphone. ``realtime=True`` paces 
 chunks by the monotonic clock: chunk *k* is handed out when ``t0 + (samples up to its
 end) / rate`` is reached, computed from the start, so no drift accumulates over long
 files. ``realtime=False`` hands them out as fast as the consumer takes them.
+
+A FIFO (or any file that is not a regular one) can block: opening it waits for a
+writer, reading it waits for data. So it is opened and read in a daemon thread
+(``blocking.py``), never on the event loop: Ctrl-C and the other sessions go on, and
+a writer that never comes does not keep the process alive at exit.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 import numpy as np
 import soundfile
 
+from translator.audio.blocking import in_daemon_thread
 from translator.audio.chunk import AudioChunk
 from translator.audio.errors import AudioFileError
 from translator.audio.resample import Conditioner, Int16Array
@@ -51,27 +57,37 @@ class FileSource:
         self._sleep = sleep
         if path.is_dir():
             raise AudioFileError(f"cannot read audio file {str(path)!r}: it is a directory")
+        self._file: soundfile.SoundFile | None = None
+        self._stream = not path.is_file()  # a FIFO, a character device...: may block
+        self._reading = self._close_pending = False
+        self.native_rate_hz = self.native_channels = 0
+        if not self._stream:
+            self._open()
+        self._started = False
+
+    def _open(self) -> None:
         try:
-            self._file: soundfile.SoundFile | None = soundfile.SoundFile(str(path))
+            self._file = soundfile.SoundFile(str(self.path))
         except _READ_ERRORS as e:
-            raise AudioFileError(f"cannot read audio file {str(path)!r}: {_reason(e)}") from e
+            raise AudioFileError(f"cannot read audio file {str(self.path)!r}: {_reason(e)}") from e
         self.native_rate_hz = int(self._file.samplerate)
         self.native_channels = int(self._file.channels)
         if self.native_rate_hz <= 0 or self.native_channels <= 0:
-            raise AudioFileError(f"cannot read audio file {str(path)!r}: no audio in it")
-        self._started = False
+            raise AudioFileError(f"cannot read audio file {str(self.path)!r}: no audio in it")
 
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         if self._started:
             raise RuntimeError("FileSource.chunks() can be iterated only once")
         self._started = True
+        if self._stream:
+            await in_daemon_thread(self._open)
         conditioner = Conditioner(self.native_rate_hz, self.sample_rate_hz, self.chunk_ms)
         block_frames = max(1, self.native_rate_hz * _READ_BLOCK_MS // 1000)
         sent_samples = 0
         t0 = self._clock()
         try:
             while self._file is not None:
-                block = self._read(block_frames)
+                block = await self._read_stream(block_frames) if self._stream else self._read(block_frames)
                 pieces = conditioner.push(block) if block.size else conditioner.finish()
                 for piece in pieces:
                     yield await self._deliver(piece, sent_samples, t0)
@@ -89,7 +105,8 @@ class FileSource:
             self._close_file()
 
     def _read(self, frames: int) -> np.ndarray[Any, np.dtype[np.float32]]:
-        assert self._file is not None
+        if self._file is None:  # closed meanwhile (aclose from the loop while a thread waited)
+            return np.zeros((0, max(self.native_channels, 1)), dtype=np.float32)
         try:
             data: np.ndarray[Any, np.dtype[np.float32]] = self._file.read(
                 frames, dtype="float32", always_2d=True
@@ -97,6 +114,21 @@ class FileSource:
         except _READ_ERRORS as e:
             raise AudioFileError(f"cannot read audio file {str(self.path)!r}: {_reason(e)}") from e
         return data
+
+    async def _read_stream(self, frames: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+        """One read in a daemon thread. The file is never closed under a pending read:
+        a close asked for meanwhile is done by the thread once its read returns."""
+        self._reading = True
+
+        def read() -> np.ndarray[Any, np.dtype[np.float32]]:
+            try:
+                return self._read(frames)
+            finally:
+                self._reading = False
+                if self._close_pending:
+                    self._close_file()
+
+        return await in_daemon_thread(read)
 
     async def _deliver(self, piece: Int16Array, sent_samples: int, t0: float) -> AudioChunk:
         if self.realtime:
@@ -107,6 +139,9 @@ class FileSource:
         return AudioChunk(piece.astype("<i2").tobytes(), sent_samples * 1000 // self.sample_rate_hz)
 
     def _close_file(self) -> None:
+        if self._reading:  # a daemon thread is inside read(): it closes the file when it returns
+            self._close_pending = True
+            return
         if self._file is not None:
             self._file.close()
             self._file = None

@@ -46,6 +46,7 @@ class WavWriter:
         try:
             self._file: BinaryIO | None = open(path, "wb")  # noqa: SIM115 - closed in close()
             self._file.write(wav_header(sample_rate_hz, 0))
+            self._file.flush()  # a valid empty WAV on disk at once: a kill before any audio leaves one
         except OSError as e:
             raise AudioFileError(f"cannot write audio file {str(path)!r}: {e.strerror or e}") from e
 

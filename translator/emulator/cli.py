@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 from pathlib import Path
 
 import structlog
@@ -16,6 +17,7 @@ from translator.emulator.faults import FaultPlan
 from translator.emulator.options import EmulatorOptions
 from translator.emulator.scenario import load_scenario
 from translator.emulator.server import Emulator
+from translator.errors import UsageError
 
 log = structlog.get_logger(__name__)
 
@@ -24,6 +26,15 @@ def _server_error_status(text: str) -> int:
     if not text.isdigit() or not 500 <= int(text) <= 599:
         raise argparse.ArgumentTypeError(f"{text!r} is not an HTTP status from 500 to 599")
     return int(text)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-sessions-per-key", type=int, metavar="N", help="answer 429 beyond N open sessions per key"
     )
     parser.add_argument("--unknown-events", action="store_true", help="interleave unknown server event types")
+    parser.add_argument(
+        "--max-connections", type=int, default=256, metavar="N", help="open connections at most (default 256)"
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> EmulatorOptions:
@@ -91,11 +105,17 @@ def options_from_args(args: argparse.Namespace) -> EmulatorOptions:
         session_max_s=args.session_max_s,
         record_dir=args.record_dir,
         faults=faults,
+        max_connections=args.max_connections,
     )
 
 
 async def run(args: argparse.Namespace) -> int:
     """Serve until cancelled; returns the exit status."""
+    if not args.keys and not _is_loopback(args.host):
+        raise UsageError(
+            f"--host {args.host} is reachable from other machines: give --key KEY "
+            "(without one, the emulator accepts any key)"
+        )
     options = options_from_args(args)
     emulator = Emulator(options)
     try:

@@ -16,6 +16,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from translator.emulator.hostile import HostilePlan
+
 UtteranceFaultKind = Literal[
     "close_1011_mid_response",
     "tcp_abort_mid_response",
@@ -89,6 +91,7 @@ class FaultPlan:
     stall_connections: dict[int, float] = field(default_factory=dict)
     unknown_events: bool = False
     utterance_faults: list[UtteranceFault] = field(default_factory=list)
+    hostile: HostilePlan = field(default_factory=HostilePlan)
     _fired: set[int] = field(default_factory=set, repr=False)
     _rejected: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -141,3 +144,4 @@ class FaultPlan:
         self.stall_connections.update(other.stall_connections)
         self.unknown_events = self.unknown_events or other.unknown_events
         self.utterance_faults.extend(other.utterance_faults)
+        self.hostile.merge(other.hostile)

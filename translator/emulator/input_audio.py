@@ -21,7 +21,7 @@ from translator.emulator.config import vad_settings
 from translator.emulator.conversation import Item, new_id, user_audio_item
 from translator.emulator.faults import FaultPlan
 from translator.emulator.model import Model
-from translator.emulator.options import EmulatorOptions
+from translator.emulator.options import MAX_APPEND_BYTES, MAX_BUFFERED_MS, EmulatorOptions
 from translator.emulator.outbox import Outbox, TaskSet
 from translator.emulator.responder import Responder
 from translator.emulator.state import SessionState
@@ -59,9 +59,22 @@ class InputAudio:
         self._vad = EnergyVad(settings, rate, int(self._clock_ms)) if settings else None
         self._speech_item = None
 
+    def release(self) -> None:
+        """Drop the buffered audio (the connection is closed)."""
+        self._buffer = []
+
     async def on_append(self, event: dict[str, Any]) -> None:
+        encoded = event.get("audio") or ""
+        if isinstance(encoded, str) and len(encoded) * 3 // 4 > MAX_APPEND_BYTES:
+            await self._outbox.error(
+                "invalid_value",
+                f"audio exceeds the {MAX_APPEND_BYTES // (1024 * 1024)} MiB one append may carry.",
+                "audio",
+                event.get("event_id"),
+            )
+            return
         try:
-            raw = base64.b64decode(event.get("audio") or "", validate=True)
+            raw = base64.b64decode(encoded, validate=True)
         except (binascii.Error, TypeError):
             await self._outbox.error(
                 "invalid_value", "audio must be base64 text.", "audio", event.get("event_id")
@@ -72,6 +85,8 @@ class InputAudio:
         samples = decode(raw, fmt)
         self._buffer.append(samples)
         self._clock_ms += samples.size * 1000 / fmt.sample_rate_hz
+        if self._clock_ms - self._buffer_start_ms > MAX_BUFFERED_MS:  # bounded: drop the oldest
+            self._take_buffer(self._clock_ms - MAX_BUFFERED_MS, self._clock_ms - MAX_BUFFERED_MS)
         if self._vad is None:
             return
         for vad_event in self._vad.push(samples):

@@ -9,7 +9,12 @@ from typing import Literal
 from translator.emulator.faults import FaultPlan
 from translator.emulator.scenario import Scenario
 
-MAX_INBOUND_FRAME_BYTES = 32 * 1024 * 1024
+MAX_APPEND_BYTES = 15 * 1024 * 1024
+"""The most audio one ``input_audio_buffer.append`` may carry, as the service documents."""
+MAX_INBOUND_FRAME_BYTES = MAX_APPEND_BYTES * 4 // 3 + 1024 * 1024
+"""That audio as base64, and room for the JSON around it (was 32 MiB: 48 MB per append)."""
+MAX_BUFFERED_MS = 5 * 60 * 1000
+"""Uncommitted input audio kept per connection; older audio is dropped (about 29 MB at 24 kHz)."""
 
 
 @dataclass
@@ -40,3 +45,5 @@ class EmulatorOptions:
     record_dir: Path | None = None
     """One JSONL file of client events per connection."""
     faults: FaultPlan = field(default_factory=FaultPlan)
+    max_connections: int = 256
+    """Open WebSocket connections at once; a handshake beyond answers HTTP 503."""

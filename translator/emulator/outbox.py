@@ -17,6 +17,7 @@ import structlog
 from aiohttp import web
 
 from translator.emulator.conversation import new_id
+from translator.emulator.hostile import with_echo
 from translator.emulator.record import ConnectionRecord
 from translator.emulator.response_faults import ConnectionEnded
 
@@ -31,8 +32,11 @@ class Outbox:
         self._lock = asyncio.Lock()
         self._gate = asyncio.Event()
         self._gate.set()
+        self.echo = ""  # a hostile fault: appended to every free-text field (hostile.py)
 
     async def send(self, type_: str, **fields: Any) -> None:
+        if self.echo:
+            fields = with_echo(fields, self.echo)
         event = {"type": type_, "event_id": new_id("event"), **fields}
         await self.send_text(json.dumps(event, ensure_ascii=False))
         self.record.sent_types.append(type_)

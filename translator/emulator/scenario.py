@@ -49,6 +49,7 @@ from translator.emulator.faults import (
     FaultPlan,
     UtteranceFault,
 )
+from translator.emulator.hostile import HOSTILE_KINDS
 from translator.errors import TranslatorError
 
 
@@ -114,6 +115,8 @@ class Scenario:
                 plan.stall_connections[int(raw.get("connection", 0))] = float(raw.get("seconds", 5.0))
             elif kind == "unknown_events":
                 plan.unknown_events = True
+            elif kind in HOSTILE_KINDS:
+                plan.hostile.apply(raw)
             else:
                 details = {
                     k: v for k, v in raw.items() if k in ("code", "reason", "seconds", "ends_response")
@@ -137,11 +140,13 @@ class _FaultModel(pydantic.BaseModel):
     reason: str | None = None
     status: int | None = pydantic.Field(default=None, ge=500, le=599)
     ends_response: bool | None = None
+    frames: list[str] | None = None
 
     @pydantic.model_validator(mode="after")
     def _check(self) -> _FaultModel:
-        if self.kind not in UTTERANCE_FAULT_KINDS | CONNECTION_FAULT_KINDS:
-            allowed = ", ".join(sorted(UTTERANCE_FAULT_KINDS | CONNECTION_FAULT_KINDS))
+        kinds = UTTERANCE_FAULT_KINDS | CONNECTION_FAULT_KINDS | HOSTILE_KINDS
+        if self.kind not in kinds:
+            allowed = ", ".join(sorted(kinds))
             raise ValueError(f"unknown fault kind {self.kind!r} (allowed: {allowed})")
         if self.kind in UTTERANCE_FAULT_KINDS and self.utterance is None:
             raise ValueError(f"fault {self.kind!r} needs 'utterance' (0-based index)")

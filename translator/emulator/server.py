@@ -10,6 +10,7 @@ path gets a JSON 404. Everything after the upgrade is ``connection.py``.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from types import TracebackType
 from typing import Any
@@ -74,6 +75,7 @@ class Emulator:
         self.url = ""
         self._runner: web.AppRunner | None = None
         self._handshakes = 0
+        self._open = 0
         self._open_per_key: dict[str, int] = {}
         """Open sessions per credential (for ``max_sessions_per_key``); never logged."""
 
@@ -158,11 +160,20 @@ class Emulator:
         refusal = self._refuse(request, credential)
         if refusal is not None:
             return refusal
+        if self.faults.hostile.hang():
+            log.info("emulator_handshake_hung", remote=request.remote)
+            await asyncio.Event().wait()  # accepted on TCP, never answered (until the client gives up)
+        if self._open >= self.options.max_connections:
+            limit = self.options.max_connections
+            log.warning("emulator_connection_limit", limit=limit, remote=request.remote)
+            return _json_error(503, "503", "Too many connections (emulated limit).", {"Retry-After": "1"})
         key = credential or ""
+        self._open += 1
         self._open_per_key[key] = self._open_per_key.get(key, 0) + 1
         try:
             return await self._accept(request)
         finally:
+            self._open -= 1
             self._open_per_key[key] -= 1
             if not self._open_per_key[key]:
                 del self._open_per_key[key]

@@ -24,11 +24,11 @@ _TYPE_MISMATCH = {"string_type", "dict_type", "model_type", "model_attributes_ty
 def describe(error: ValidationError, filename: str, lines: dict[Any, int], root: type[BaseModel]) -> str:
     """One line: file, line, field path and what is allowed, for the most telling problem."""
     known = _all_field_names(root)
-    problems = [(_problem_path(e, known), e) for e in error.errors()]
+    problems = [(_problem_path(e, known), e) for e in error.errors(include_url=False)]
     # A container also complains when one of its items failed; the item's error says more.
-    problems = [
-        (p, e) for p, e in problems if not any(len(q) > len(p) and q[: len(p)] == p for q, _ in problems)
-    ] or problems
+    # Every proper prefix of every path, in a set: linear, not each problem against each other.
+    prefixes = {p[:i] for p, _ in problems for i in range(len(p))}
+    problems = [(p, e) for p, e in problems if p not in prefixes] or problems
     # A union reports one error per branch; the branch that matched the input's shape
     # (the deepest error that is not a plain type mismatch) is the one worth showing.
     first_path = problems[0][0]

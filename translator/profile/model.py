@@ -25,9 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from translator.errors import ProfileError
 from translator.profile.errors import FieldProblem, describe
-from translator.profile.yamlpos import format_path, line_of, load_with_lines
+from translator.profile.yamlpos import YamlRefused, format_path, line_of, load_with_lines
 
-BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
+BCP47 = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?")  # whole string: fullmatch
 
 OPENAI_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar")
 
@@ -50,8 +50,8 @@ class _Model(BaseModel):
 
 
 def _language(value: str) -> str:
-    if not BCP47.match(value):
-        raise ValueError(f"'{value}' is not a BCP-47 language tag such as en-US, es-ES or zh-CN")
+    if not isinstance(value, str) or not BCP47.fullmatch(value):
+        raise ValueError(f"{value!r} is not a BCP-47 language tag such as en-US, es-ES or zh-CN")
     return value
 
 
@@ -235,6 +235,14 @@ class Direction(_Model):
 
     _source = field_validator("source", "target")(_language)
 
+    @field_validator("subtitles", "audio_out")
+    @classmethod
+    def _templates(cls, value: Any) -> Any:
+        for path in value if isinstance(value, tuple) else (value,):
+            if isinstance(path, str):
+                check_path_template(path)
+        return value
+
     @field_validator("voice")
     @classmethod
     def _voice(cls, value: str | AzureVoice | None) -> str | AzureVoice | None:
@@ -269,7 +277,8 @@ class Profile(_Model):
     service: Service = Field(default_factory=Service)
     input: str = Field("mic", description="shared input: a file, a URL, mic[:NAME], loopback[:OUTPUT]")
     output: str = Field("default", description="default output device for directions without their own")
-    directions: tuple[Direction, ...] = Field(min_length=1)
+    # Each direction is a connection of its own; 500 is far past one machine's capacity (README).
+    directions: tuple[Direction, ...] = Field(min_length=1, max_length=500)
     turn_detection: TurnDetection = Field(default_factory=TurnDetection)
     transcription: Transcription = Field(default_factory=Transcription)
     glossary: tuple[GlossaryEntry, ...] = ()
@@ -281,10 +290,11 @@ class Profile(_Model):
 
     @model_validator(mode="after")
     def _unique(self) -> Profile:
-        keys = [d.key for d in self.directions]
-        for k in keys:
-            if keys.count(k) > 1:
-                raise ValueError(f"direction {k} is listed twice")
+        seen: set[str] = set()
+        for d in self.directions:  # a set, not list.count: linear in the number of directions
+            if d.key in seen:
+                raise ValueError(f"direction {d.key} is listed twice")
+            seen.add(d.key)
         return self
 
     def input_of(self, direction: Direction) -> str:
@@ -292,6 +302,25 @@ class Profile(_Model):
 
     def output_of(self, direction: Direction) -> str:
         return direction.output or self.output
+
+
+PATH_FIELDS = ("target", "source")
+
+
+def check_path_template(path: str) -> str:
+    """Refuse a path whose ``{...}`` is not ``{target}`` or ``{source}`` (``{{`` is a brace)."""
+    import string
+
+    try:
+        fields = [name for _, name, spec, conv in string.Formatter().parse(path) if name is not None]
+    except ValueError as e:
+        raise ValueError(f"bad path template '{path}': {e}; allowed: {{target}}, {{source}}") from None
+    for name in fields:
+        if name not in PATH_FIELDS:
+            raise ValueError(
+                f"unknown placeholder '{{{name}}}' in '{path}'; allowed: {{target}}, {{source}}"
+            )
+    return path
 
 
 def load_profile(path: str | Path) -> Profile:
@@ -314,6 +343,9 @@ def parse_profile(text: str, filename: str = "<profile>") -> Profile:
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ProfileError(f"{filename}{where}: not valid YAML: {problem}") from None
+    except YamlRefused as e:
+        where = f":{e.line}" if e.line else ""
+        raise ProfileError(f"{filename}{where}: refused: {e}") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{filename}:1: a profile is a YAML mapping with at least 'directions'")
     _refuse_secrets(data, filename, lines)

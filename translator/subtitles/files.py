@@ -26,7 +26,12 @@ SUFFIXES = (".srt", ".vtt", ".jsonl")
 
 
 class AppendOnlyFile:
-    """A file written in whole records: one ``os.write`` per record, nothing buffered."""
+    """A file written in whole records: one ``os.write`` per record, nothing buffered.
+
+    A record is written whole or not at all: when a write fails part-way (a full disk
+    takes what fits and then refuses), the file is cut back to the end of the last whole
+    record before the error is raised, so what is left still parses.
+    """
 
     def __init__(self, path: str, *, fsync: bool = False) -> None:
         self.path = path
@@ -35,11 +40,13 @@ class AppendOnlyFile:
             self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         except OSError as e:
             raise SubtitleError(f"cannot open subtitle file {path}: {e.strerror or e}") from e
+        self._whole_bytes = 0  # the file's length after the last record written whole
 
     def write(self, text: str) -> None:
         if self._fd is None:
             raise SubtitleError(f"subtitle file {self.path} is already closed")
-        data = memoryview(text.encode("utf-8"))
+        record = text.encode("utf-8")
+        data = memoryview(record)
         try:
             while data:
                 written = os.write(self._fd, data)
@@ -47,7 +54,19 @@ class AppendOnlyFile:
             if self._fsync:
                 os.fsync(self._fd)
         except OSError as e:
+            self._roll_back()
             raise SubtitleError(f"cannot write subtitle file {self.path}: {e.strerror or e}") from e
+        self._whole_bytes += len(record)
+
+    def _roll_back(self) -> None:
+        """Cut a partly written record off (truncating frees blocks, so it works on a full disk)."""
+        if self._fd is None:
+            return
+        try:
+            os.ftruncate(self._fd, self._whole_bytes)
+            os.lseek(self._fd, self._whole_bytes, os.SEEK_SET)
+        except OSError as e:
+            log.error("subtitle_rollback_failed", path=self.path, error=e.strerror or str(e))
 
     def close(self) -> None:
         if self._fd is None:

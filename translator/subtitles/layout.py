@@ -28,7 +28,13 @@ _INF = float("inf")
 _SEGMENT_UNITS = 100
 """Texts longer than this are first cut at sentence ends and laid out piece by piece,
 which keeps the exact split linear in the text length (sentence ends are the preferred
-cue breaks anyway)."""
+cue breaks anyway). A sentence that runs past twice this is cut too, at its last clause
+mark (else between words), so text without any full stop stays linear as well."""
+MAX_TEXT_CHARS = 10_000
+"""The cap on one line of text laid out as cues: about ten minutes of speech at a
+comfortable reading speed, far past any real utterance. A longer text (only a broken
+or hostile service sends one) is cut at the last word boundary before the cap and ends
+with "…"; the JSONL export and stdout keep the whole text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +203,12 @@ def _segments(units: Sequence[Unit]) -> list[list[Unit]]:
     sentence: list[Unit] = []
     for unit in units:
         sentence.append(unit)
+        if len(sentence) >= 2 * _SEGMENT_UNITS:  # a run-on "sentence": cut it at a clause mark
+            cut = next((i for i in range(len(sentence) - 1, 0, -1) if sentence[i - 1].brk == "clause"), 0)
+            cut = cut or _SEGMENT_UNITS
+            segments.append(sentence[:cut])
+            segments.append([])
+            sentence = sentence[cut:]
         if unit.brk == "sentence":
             if segments[-1] and len(segments[-1]) + len(sentence) > _SEGMENT_UNITS:
                 segments.append([])
@@ -219,10 +231,19 @@ def _layout_units(units: Sequence[Unit], max_width: int, max_lines: int, cues: i
     return _chunks(units, ranges, max_width)
 
 
+def cap_text(text: str, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """``text`` cut to ``MAX_TEXT_CHARS`` at a word boundary, marked with "…" (see there)."""
+    if len(text) <= max_chars:
+        return text
+    head = text[:max_chars]
+    space = head.rfind(" ", max_chars // 2)
+    return (head[:space] if space > 0 else head).rstrip() + "…"
+
+
 def split_text(text: str, max_width: int, max_lines: int, cues: int | None = None) -> list[Chunk]:
     """Lay ``text`` out as cues. With ``cues`` given, exactly that many (padded with empty
     chunks when the text has fewer units than cues); else as few as reads well."""
-    units = to_units(text)
+    units = to_units(cap_text(text))
     if not units:
         return [Chunk(lines=(), text="")] * (cues or 0)
     segments = _segments(units)
@@ -230,7 +251,9 @@ def split_text(text: str, max_width: int, max_lines: int, cues: int | None = Non
         chunks = _layout_units(units, max_width, max_lines, cues)
     else:
         chunks = [c for seg in segments for c in _layout_units(seg, max_width, max_lines, None)]
-        if cues is not None and len(chunks) < cues:
+        if cues is not None and len(chunks) < cues and len(units) <= 2 * _SEGMENT_UNITS:
+            # An exact split of the whole text is quadratic: only for short texts; a long
+            # one is padded with empty chunks below instead.
             chunks = _layout_units(units, max_width, max_lines, cues)
     if cues is not None and len(chunks) < cues:
         chunks += [Chunk(lines=(), text="")] * (cues - len(chunks))

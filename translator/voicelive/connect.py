@@ -8,6 +8,7 @@ anything else → ``SessionError`` (retried). Messages never carry credentials.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from translator.errors import ServiceRejected, SessionError, Throttled, UsageError
+from translator.logs import clip, redact
 
 KEY_ENV = "AZURE_COGNITIVE_SERVICES_KEY"
 ENDPOINT_ENV = "AZURE_COGNITIVE_SERVICES_ENDPOINT"
@@ -37,7 +39,11 @@ class ServiceTarget:
 
 def check_endpoint(endpoint: str) -> str:
     """Accept https anywhere; plain http only on loopback (the emulator). Returns it normalised."""
-    parsed = urlparse(endpoint)
+    try:
+        parsed = urlparse(endpoint)
+        parsed.port  # noqa: B018 - parses the port: 99999 or "x" raise here, not at connect time
+    except ValueError as e:
+        raise UsageError(f"endpoint '{redact(_strip_query(endpoint))}' is not a valid URL: {e}") from None
     if parsed.scheme not in ("https", "http", "wss", "ws") or not parsed.hostname:
         raise UsageError(f"endpoint '{_strip_query(endpoint)}' is not an https:// URL")
     if parsed.scheme in ("http", "ws") and not _is_loopback(parsed.hostname):
@@ -87,13 +93,20 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
             connection_options={"heartbeat": heartbeat_s, "max_msg_size": 4 * 1024 * 1024},
         )
         try:
-            conn = await manager.__aenter__()
+            # The whole handshake (TCP, TLS, token, upgrade) within connect_timeout_s: the SDK
+            # sets none, and aiohttp's default waits 300 s on a peer that never answers.
+            conn = await asyncio.wait_for(manager.__aenter__(), target.connect_timeout_s)
+        except asyncio.TimeoutError:
+            _forget_abandoned_session()
+            raise SessionError(
+                f"no answer to the handshake within {target.connect_timeout_s:g} s"
+            ) from None
         except ConnectionError as e:
             raise _classify(e) from None
         except Exception as e:  # azure-identity failures and the like: say what, never the secret
             if e.__class__.__name__ in ("ClientAuthenticationError", "CredentialUnavailableError"):
                 raise ServiceRejected(
-                    f"could not get an Entra ID token: {str(e).splitlines()[0][:200]}"
+                    f"could not get an Entra ID token: {clip(str(e), 400).splitlines()[0][:200]}"
                 ) from None
             raise
         try:
@@ -104,6 +117,28 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
         close = getattr(credential, "close", None)
         if close is not None:
             await close()
+
+
+def _forget_abandoned_session() -> None:
+    """A handshake cancelled by our timeout leaves the SDK's aiohttp ``ClientSession``
+    unclosed (it is a local of the SDK's ``__aenter__``; its socket is already closed by
+    the cancellation). Drop the "Unclosed client session" report for exactly that case,
+    so a retryable timeout prints one line, not a stray error."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+    if getattr(previous, "_translator_filter", False):
+        return
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if "client_session" in context and str(context.get("message", "")).startswith("Unclosed client"):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handler._translator_filter = True  # type: ignore[attr-defined]
+    loop.set_exception_handler(handler)
 
 
 def _classify(error: Exception) -> Exception:
@@ -121,7 +156,7 @@ def _classify(error: Exception) -> Exception:
         return SessionError(f"the handshake failed with HTTP {status}")
     reason = cause.__class__.__name__ if cause is not None else "connection failed"
     detail = str(getattr(cause, "os_error", "") or "") or reason
-    return SessionError(f"cannot connect: {detail[:160]}")
+    return SessionError(f"cannot connect: {clip(detail, 160)}")
 
 
 def target_from_env(endpoint: str | None, model: str, api_version: str, timeout_s: float) -> ServiceTarget:

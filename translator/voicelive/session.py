@@ -31,9 +31,11 @@ from translator.errors import ServiceRejected, SessionError, Throttled
 from translator.events import Notice, TranslatorEvent
 from translator.listen.arbiter import Arbiter
 from translator.listen.segmenter import Segment, Unsegmented
+from translator.logs import clip
 from translator.profile.model import Direction, Profile
 from translator.voicelive.backoff import Backoff
 from translator.voicelive.connect import ServiceTarget, open_connection
+from translator.voicelive.refusals import classify
 from translator.voicelive.turns import TurnStats, TurnTaking
 from translator.voicelive.turns_client import ClientTurns
 from translator.voicelive.turns_server import ServerTurns
@@ -56,10 +58,20 @@ class SessionTimings:
     max_quick_failures: int = 3
     max_failures: int = 10
     finish_timeout_s: float = 60.0
+    renew_floor_s: float = 30.0
+    """Never renew, nor reconnect at once after an expected close, sooner than this after connecting."""
+    min_connect_interval_s: float = 1.0
+    """Never open connections more often than this (at most 60 attempts a minute per direction)."""
+    max_expiry_s: float = 24 * 3600.0
+    """An ``expires_at`` further away than this is not believed (nor one already past)."""
 
 
 class _Renew(Exception):
     """Time to change connections (expiry is near and nothing is pending)."""
+
+
+class _Transient(SessionError):
+    """The service answered the handshake with a transient error (``server_error``...)."""
 
 
 class _Dropped(SessionError):
@@ -148,18 +160,21 @@ class Session:
             except _Renew:
                 self.stats.renewals += 1
                 self._log.info("session_renewed", connection=self._conn_no)
+                await asyncio.sleep(max(0.0, self._t.min_connect_interval_s - (time.monotonic() - started)))
                 continue
             except ServiceRejected:
                 raise
             except SessionError as e:
-                throttled = isinstance(e, Throttled)
-                expected = isinstance(e, _Dropped) and e.expected
+                throttled = isinstance(e, (Throttled, _Transient))
+                lived = time.monotonic() - started
+                # An expected close (expiry) right after connecting is not trusted: it could be a
+                # clock or a service in a loop, so it waits its turn in the backoff like any drop.
+                expected = isinstance(e, _Dropped) and e.expected and lived >= self._t.renew_floor_s
                 if self.turns.progress() > progress_before or expected:
                     failures = quick = 0
                     backoff.reset()
                 else:
                     failures += 1
-                    lived = time.monotonic() - started
                     if self._connected_at and lived < self._t.quick_failure_s and not throttled:
                         quick += 1
                 if quick >= self._t.max_quick_failures:
@@ -171,7 +186,9 @@ class Session:
                     raise SessionError(
                         f"{self.key}: giving up after {failures} failed connections ({e})"
                     ) from None
-                delay = 0.0 if expected else backoff.next_delay(throttled=throttled)
+                delay = 0.0 if expected else backoff.next_delay(throttled=isinstance(e, Throttled))
+                # Every path to a new connection is paced, whatever the reason for the last one's end.
+                delay = max(delay, self._t.min_connect_interval_s - lived)
                 self.stats.reconnects += 1
                 pending = len(self.utterances.live())
                 self._log.warning(
@@ -211,12 +228,10 @@ class Session:
     async def _configure(self, conn: Any) -> None:
         first = await self._next_wire(conn, timeout_s=self._target.connect_timeout_s)
         if isinstance(first, ServerError):
-            raise ServiceRejected(
-                f"{self.key}: the service refused the session: {first.message or first.code}"
-            )
+            self._refused(first, "the session")
         if isinstance(first, SessionStarted):
-            self._expires_at = first.expires_at_s
-            expires_in = round(first.expires_at_s - time.time()) if first.expires_at_s else None
+            self._expires_at = self._trusted_expiry(first.expires_at_s)
+            expires_in = round(self._expires_at - time.time()) if self._expires_at else None
             self._log.info(
                 "session_started",
                 connection=self._conn_no,
@@ -231,10 +246,30 @@ class Session:
             if isinstance(wire, SessionConfigured):
                 return
             if isinstance(wire, ServerError):
-                code = f" ({wire.code})" if wire.code else ""
-                raise ServiceRejected(
-                    f"{self.key}: the service refused the configuration: {wire.message or wire.code}{code}"
-                )
+                self._refused(wire, "the configuration")
+
+    def _refused(self, error: ServerError, what: str) -> None:
+        """Raise what a handshake-time ``error`` means: fatal only for a bad configuration."""
+        code = f" ({error.code})" if error.code else ""
+        text = clip(error.message or error.code or "no reason given", 300)
+        verdict = classify(error.code, error.kind)
+        if verdict == "fatal":
+            raise ServiceRejected(f"{self.key}: the service refused {what}: {text}{code}")
+        if verdict == "throttled":
+            raise Throttled(f"the service is throttling: {text}{code}")
+        raise _Transient(f"the service could not set up {what}: {text}{code}")
+
+    def _trusted_expiry(self, expires_at_s: float | None) -> float | None:
+        """``expires_at`` if it is believable; one in the past, 0, or days away is ignored."""
+        if expires_at_s is None:
+            return None
+        now = time.time()
+        if expires_at_s <= now or expires_at_s > now + self._t.max_expiry_s:
+            self._log.warning(
+                "expiry_ignored", expires_at=expires_at_s, now=round(now), reason="past, zero or absurd"
+            )
+            return None
+        return expires_at_s
 
     async def _next_wire(self, conn: Any, timeout_s: float | None = None) -> WireEvent | None:
         """The next event as a wire event (None for one to ignore); a drop raises ``_Dropped``."""
@@ -251,13 +286,21 @@ class Session:
             raise _Dropped(f"closed by the service (code {code})", expected=self.turns.expiring) from None
         except ConnectionError as e:
             if isinstance(e.__cause__, (ValueError, TypeError)):
-                self._log.warning("malformed_server_frame", error=str(e.__cause__)[:120])
+                self._log.warning("malformed_server_frame", error=clip(str(e.__cause__), 120))
                 return None
             raise _Dropped(f"connection lost: {e}") from None
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except Exception as e:  # noqa: BLE001 - one bad frame never ends the run
+            # The SDK parses each frame in recv(): a frame that is JSON but not an object
+            # (AttributeError) or nested past the recursion limit (RecursionError) raises
+            # there, after the frame was read, so the connection is still usable: skip it.
+            self._log.warning("malformed_server_frame", error=clip(f"{e.__class__.__name__}: {e}", 120))
+            return None
         self._last_event = time.monotonic()
         wire = self.turns.interpret(event)
         if isinstance(wire, SessionStarted):
-            self._expires_at = wire.expires_at_s
+            self._expires_at = self._trusted_expiry(wire.expires_at_s)
         return wire
 
     async def _receive(self, conn: Any) -> None:
@@ -307,6 +350,8 @@ class Session:
     def _renewal_due(self) -> bool:
         if self._expires_at is None or not self._connected_at:
             return False
+        if time.monotonic() - self._connected_at < self._t.renew_floor_s:
+            return False  # never renew more often than the floor, whatever the clocks say
         connected_wall = time.time() - (time.monotonic() - self._connected_at)
         margin = min(self._t.renew_margin_s, 0.25 * max(self._expires_at - connected_wall, 0.0))
         return time.time() >= self._expires_at - margin

@@ -35,6 +35,7 @@ from translator.events import (
 )
 from translator.listen.arbiter import Arbiter
 from translator.listen.segmenter import Segment, Unsegmented
+from translator.logs import clip
 from translator.profile.model import Direction
 from translator.voicelive.utterances import Decision, Stage, Utterance, UtteranceTable
 from translator.voicelive.wire import INPUT_RATE_HZ, OUTPUT_RATE_HZ
@@ -196,8 +197,9 @@ class TurnTaking:
         try:
             wire = parse(event)
         except (AttributeError, KeyError, TypeError, ValueError) as e:
-            kind = str(getattr(event, "type", "?"))[:60]
-            self._log.warning("malformed_server_event", type=kind, error=f"{e.__class__.__name__}: {e}"[:120])
+            kind = clip(str(getattr(event, "type", "?")), 60)
+            error = clip(f"{e.__class__.__name__}: {e}", 120)
+            self._log.warning("malformed_server_event", type=kind, error=error)
             return None
         if wire is None:
             self._log.debug("unknown_server_event", type=str(getattr(event, "type", "?"))[:60])
@@ -348,7 +350,7 @@ class TurnTaking:
             "server_error",
             code=err.code,
             kind=err.kind,
-            message=err.message[:200],
+            message=clip(err.message, 200),
             client_event=err.client_event_id,
         )
 
