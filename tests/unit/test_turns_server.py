@@ -312,6 +312,8 @@ def test_a_long_turn_is_held_at_its_bound_and_cut_there_if_the_service_does_not_
     bytes_per_ms = RATE * 2 // 1000
     assert len(_sent_audio(out)) == (500 + 4000 + 700) * bytes_per_ms, "held at the bound"
     assert not _of(turns.outgoing(11.0), "input_audio_buffer.commit")
+    assert not turns.tick(11.0)
+    assert turns.tick(11.6), "the watchdog wakes the sender: a fast input may have ended"
     (cut,) = _of(turns.outgoing(11.6), "input_audio_buffer.commit")
     assert cut["event_id"] == "cut-u1-1"
     turns.on(Committed("item_a"))

@@ -98,9 +98,7 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
             conn = await asyncio.wait_for(manager.__aenter__(), target.connect_timeout_s)
         except asyncio.TimeoutError:
             _forget_abandoned_session()
-            raise SessionError(
-                f"no answer to the handshake within {target.connect_timeout_s:g} s"
-            ) from None
+            raise SessionError(f"no answer to the handshake within {target.connect_timeout_s:g} s") from None
         except ConnectionError as e:
             raise _classify(e) from None
         except Exception as e:  # azure-identity failures and the like: say what, never the secret

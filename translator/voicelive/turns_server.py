@@ -82,6 +82,8 @@ _CUT_GRACE_MS = 700
 """Past ``max_segment_ms``, how long a long turn waits for a gap between words."""
 _HOLD_S = 1.5
 """How long the input is held at a long turn's bound before the client cuts it there."""
+_CUT_ANSWER_S = 10.0
+"""A cut's commit unanswered this long is given up (the input flows again)."""
 _TALK_TOLERANCE_MS = 500
 """How much later than the service's turn start the client's detector may hear the talk begin."""
 
@@ -110,12 +112,13 @@ class ServerTurns(TurnTaking):
         self._pause_ms = self._talk_ms = 0
         """The client detector's pause, and talk without a real pause, at the end of the
         newest audio."""
-        self._cutting: tuple[Utterance, int] | None = None
+        self._cutting: tuple[Utterance | None, int, int] | None = None
         """A long turn this client committed (and the input time of the cut), unanswered."""
         self._continuation: Utterance | None = None
         """The speech after a cut, until the service gives it an item id."""
         self._uncut: set[str] = set()
         """Utterances whose cut the service refused: not tried again."""
+        self._cut_sent_s = 0.0
         self._held_since: float | None = None
         """Since when the input is held at the bound of a long turn (``_send_bound``)."""
         self._id_prefix = id_prefix
@@ -222,11 +225,24 @@ class ServerTurns(TurnTaking):
         out = self._outbox[:]
         self._outbox.clear()
         out.extend(self._appends(now_s))
+        if self._cutting is not None and now_s - self._cut_sent_s > _CUT_ANSWER_S:
+            self._log.warning("cut_unanswered", waited_s=round(now_s - self._cut_sent_s, 1))
+            self._cutting = None  # never wait for ever: the input flows again
         cut = self._cut_due(now_s)
         if cut is not None:
-            self._cutting = (cut, self._resend.ms(self._sent))
-            out.append(wire.commit(wire.EventId(wire.Purpose.CUT, self._connection, cut.id)))
-        if self.input_done and self._flush is _Flush.NONE:
+            turn, start_ms = cut
+            self._cut_sent_s = now_s
+            self._cutting = (turn, self._resend.ms(self._sent), start_ms)
+            out.append(
+                wire.commit(wire.EventId(wire.Purpose.CUT, self._connection, turn.id if turn else None))
+            )
+        # The end-of-input flush waits until all the input is out (a long turn may hold it).
+        if (
+            self.input_done
+            and self._flush is _Flush.NONE
+            and self._sent >= self._resend.end
+            and not self._cutting
+        ):
             # Silence lets the turn detection close the last turn as it would live.
             silence = bytes((self._silence_ms + _TAIL_MS) * INPUT_RATE_HZ // 1000 * 2)
             out.extend(wire.append(silence))
@@ -248,6 +264,14 @@ class ServerTurns(TurnTaking):
         self._uncut &= self.utterances.utts.keys()
         return out
 
+    def tick(self, now_s: float) -> bool:
+        """Also due: a long turn held long enough to cut, or a cut unanswered for too long
+        (nothing else would wake the sender once a fast input has ended)."""
+        due = super().tick(now_s)
+        held = self._held_since is not None and now_s - self._held_since >= _HOLD_S
+        stale = self._cutting is not None and now_s - self._cut_sent_s > _CUT_ANSWER_S
+        return due or held or stale
+
     def _open_turn(self) -> Utterance | None:
         """The turn the service has not ended yet, that a cut may end."""
         if self._limit_ms is None or self._flush is not _Flush.NONE:
@@ -257,16 +281,22 @@ class ServerTurns(TurnTaking):
         )
         return None if u is None or u.id in self._uncut else u
 
-    def _cut_due(self, now_s: float) -> Utterance | None:
+    def _cut_due(self, now_s: float) -> tuple[Utterance | None, int] | None:
         """A turn whose speech ran past ``max_segment_ms``: cut at a gap between words, or
         ``_CUT_GRACE_MS`` later, or, once the input is held at that bound, after
         ``_HOLD_S`` (the service had time to end the turn itself and did not)."""
-        u = self._open_turn() if self._cutting is None else None
-        if u is None or self._limit_ms is None:
+        anchor = self._anchor() if self._cutting is None else None
+        if anchor is None or self._limit_ms is None:
             return None
+        u, start_ms = anchor
         now_ms = self._resend.ms(self._sent)
-        speech_ms = now_ms - u.start_ms
+        speech_ms = now_ms - start_ms
         held = self._held_since is not None
+        if u is None:  # talk the service has not announced as a turn: cut only at the bound
+            if held and self._held_since is not None and now_s - self._held_since >= _HOLD_S:
+                self._log.info("long_talk_cut", speech_ms=speech_ms, announced=False)
+                return anchor
+            return None
         # In fast mode the service may be seconds behind what was sent: the turn is long only
         # if the client's detector heard no real pause since it began (else the service is
         # about to end it, and a commit now would take the next speech with it).
@@ -276,11 +306,21 @@ class ServerTurns(TurnTaking):
             speech_ms >= self._limit_ms + _CUT_GRACE_MS or (speech_ms >= self._limit_ms and at_pause)
         ):
             self._log.info("long_turn_cut", utterance=u.id, speech_ms=speech_ms, at_pause=at_pause)
-            return u
+            return anchor
         if held and self._held_since is not None and now_s - self._held_since >= _HOLD_S:
             self._log.info("long_turn_cut", utterance=u.id, speech_ms=speech_ms, at_pause=False, held=True)
-            return u
+            return anchor
         return None
+
+    def _anchor(self) -> tuple[Utterance | None, int] | None:
+        """Where the speech that a cut would end began: the open turn's start; else, while
+        the client hears talk the service has announced no turn for, where that talk began
+        (never before the last known turn's end)."""
+        if (u := self._open_turn()) is not None:
+            return u, u.start_ms
+        if self._limit_ms is None or self._flush is not _Flush.NONE or self._talk_ms == 0:
+            return None
+        return None, max(self._boundary_ms, self._resend.end_ms - self._talk_ms)
 
     def _send_bound(self) -> int:
         """How far the input may be sent: no further than ``max_segment_ms`` + the grace past
@@ -290,8 +330,8 @@ class ServerTurns(TurnTaking):
             return self._resend.end
         if self._cutting is not None:
             start_ms = self._cutting[1]
-        elif (u := self._open_turn()) is not None:
-            start_ms = u.start_ms
+        elif (anchor := self._anchor()) is not None:
+            start_ms = anchor[1]
         else:
             return self._resend.end
         return self._resend.offset(start_ms + self._limit_ms + _CUT_GRACE_MS)
@@ -394,8 +434,13 @@ class ServerTurns(TurnTaking):
 
     def _committed(self, item: str) -> None:
         u = self.utterances.by_item(item)
-        if self._cutting is not None and (u is None or (u is self._cutting[0] and u.stage is Stage.OPEN)):
-            self._split(item)
+        # The answer to a cut: an item of no known turn, or of a turn still open (the service
+        # commits its own turns only after their speech_stopped, which closes them first).
+        if self._cutting is not None and (u is None or u.stage is Stage.OPEN):
+            if u is None and self._cutting[0] is None:
+                self._cut_alone(item)
+            else:
+                self._split(item, u)
             return
         if u is None:
             u = self._unannounced(item)
@@ -405,17 +450,29 @@ class ServerTurns(TurnTaking):
         if u.stage is Stage.CLOSED:
             u.stage = Stage.COMMITTED
 
-    def _split(self, item: str) -> None:
+    def _split(self, item: str, announced: Utterance | None) -> None:
         """The answer to a cut: the turn so far is this item; the speech goes on as a new
-        utterance from the cut."""
+        utterance from the cut. ``announced``: the open turn the item names, when the
+        service announced it after the cut was sent (fast mode)."""
         assert self._cutting is not None
-        (u, cut_ms), self._cutting = self._cutting, None
+        (cut, cut_ms, _), self._cutting = self._cutting, None
+        u = announced or cut
+        assert u is not None
         u.item_id = item
         self._close(u, cut_ms, cut_ms)
         u.stage = Stage.COMMITTED
         c = self._new_utterance(None, cut_ms, cut_ms)
         self._continuation = c
         self._emit(SpeechStarted(self.key, c.id, cut_ms))
+
+    def _cut_alone(self, item: str) -> None:
+        """The answer to a cut of talk the service never announced: an utterance of its own."""
+        assert self._cutting is not None
+        (_, cut_ms, start_ms), self._cutting = self._cutting, None
+        u = self._new_utterance(item, start_ms, start_ms)
+        self._emit(SpeechStarted(self.key, u.id, start_ms))
+        self._close(u, cut_ms, cut_ms)
+        u.stage = Stage.COMMITTED
 
     def _unannounced(self, item: str) -> Utterance:
         """A commit of an item the turn detection never announced: the answer to our
@@ -437,7 +494,8 @@ class ServerTurns(TurnTaking):
             self._flush = _Flush.DONE  # nothing was left in the buffer
             return True
         if source.purpose is wire.Purpose.CUT and self._cutting is not None:
-            self._uncut.add(self._cutting[0].id)  # refused: the service's own detector ends the turn
+            if self._cutting[0] is not None:
+                self._uncut.add(self._cutting[0].id)  # refused: the service's own detector ends the turn
             self._cutting = None
             return True
         return False
