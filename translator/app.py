@@ -30,6 +30,9 @@ from translator.listen.arbiter import Arbiter
 from translator.listen.pipeline import InputPipeline
 from translator.listen.segmenter import VadParams
 from translator.logs import register_secret
+from translator.outputs import OutputPlan, StagedOutputs, plan_outputs, resolve_profile_path
+from translator.outputs_io import NamedOutput, on_first_result, settle, write_output_text
+from translator.outputs_io import close_all as _close_all
 from translator.profile.model import Direction, Profile
 from translator.summary import summarize
 from translator.voicelive.connect import ServiceTarget, target_from_env
@@ -56,6 +59,7 @@ class RunOptions:
     quiet: bool = False
     bilingual: Literal["off", "source-first", "translation-first"] | None = None
     stats_path: Path | None = None
+    profile_dir: Path | None = None  # the profile's own paths are relative to it
     trailing_silence_ms: int = 1000
     timings: SessionTimings = field(default_factory=SessionTimings)
 
@@ -81,6 +85,7 @@ class Run:
         self._input_tasks: list[asyncio.Future[None]] = []
         self._stop_requested = False
         self._player: Any = None
+        self._staged = StagedOutputs({})
 
     def request_stop(self) -> None:
         """First Ctrl-C: stop listening, finish what was heard."""
@@ -91,26 +96,48 @@ class Run:
                 t.cancel()
 
     async def execute(self) -> dict[str, Any]:
+        plan = self._plan()  # every output path checked before anything is opened
         async with contextlib.AsyncExitStack() as stack:
             target = await self._target(stack)
             register_secret(target.api_key)
+            staged = StagedOutputs.create(plan.files())
+            stack.push(settle(staged, later=plan.stats))
+            self._staged = staged
             dispatch = Dispatcher()
+            dispatch.add(on_first_result(lambda: staged.publish_all(except_=[plan.stats or ""])))
             # Exit runs in reverse: inputs close, then subtitle files, then the player drains.
             player = self._open_player(dispatch)
             if player is not None:
                 stack.push_async_callback(_drain_and_close, player)
-            closers = self._open_sinks(dispatch)
+            closers = self._open_sinks(dispatch, plan, staged)
             stack.callback(_close_all, closers)
             sessions, pipelines = self._build(target, dispatch)
             for p in pipelines:
                 stack.push_async_callback(p.aclose)
             await self._run(sessions, pipelines)
             summary = summarize(self.profile, sessions, player, pipelines)
-        if self.options.stats_path is not None:
-            self.options.stats_path.write_text(
-                json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8"
-            )
         return summary
+
+    def _plan(self) -> OutputPlan:
+        stats = self.options.stats_path
+        return plan_outputs(
+            self.profile,
+            subtitles=self.options.subtitles,
+            audio_out=self.options.audio_out,
+            stats=None if stats is None else str(stats),
+            profile_dir=self.options.profile_dir,
+        )
+
+    def write_stats(self, summary: dict[str, Any]) -> None:
+        """After the summary is printed: the figures as JSON (``-``: stdout)."""
+        if self.options.stats_path is None:
+            return
+        text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+        path = str(self.options.stats_path)
+        if path == "-":
+            print(text, end="", flush=True)
+            return
+        write_output_text(self._staged, path, text)
 
     async def _target(self, stack: contextlib.AsyncExitStack) -> ServiceTarget:
         svc = self.profile.service
@@ -134,14 +161,15 @@ class Run:
     def _input_spec(self, direction: Direction) -> str:
         if self.options.input:
             return self.options.input
-        spec = self.profile.input_of(direction)
+        spec = resolve_profile_path(self.profile.input_of(direction), self.options.profile_dir)
         if self.options.emulator and spec.startswith("mic") and self.options.scenario is None:
             return str(SAMPLE_AUDIO)  # the quickstart: the bundled recording through the emulator
         return spec
 
     # -- sinks ------------------------------------------------------------------------------
 
-    def _open_sinks(self, dispatch: Dispatcher) -> list[Any]:
+    def _open_sinks(self, dispatch: Dispatcher, plan: OutputPlan, staged: StagedOutputs) -> list[Any]:
+        from translator.audio import WavSink
         from translator.subtitles import SubtitleError, SubtitleOptions, open_stdout_sink, open_subtitle_sink
 
         sub = self.profile.subtitles
@@ -155,24 +183,15 @@ class Run:
             profanity=sub.profanity,
         )
         sinks: list[Any] = []
-        wanted: list[tuple[str, str | None]] = []
-        for path in self.options.subtitles:
-            if "{target}" in path or "{source}" in path:
-                wanted += [
-                    (path.format(target=d.target, source=d.source), d.target) for d in self.profile.directions
-                ]
-            else:
-                wanted.append((path, None))
-        for d in self.profile.directions:
-            wanted += [(p.format(target=d.target, source=d.source), d.target) for p in d.subtitles]
-        stdout_taken = any(p == "-" for p, _ in wanted)
+        stdout_taken = any(s.path == "-" for s in plan.subtitles)
         try:
-            for path, target in dict.fromkeys(wanted):
-                if path == "-":
+            for out in plan.subtitles:
+                if out.path == "-":
                     sinks.append(open_stdout_sink(options, quiet=self.options.quiet))
                 else:
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
-                    sinks.append(open_subtitle_sink(path, options, target_language=target))
+                    temp = staged.path_for(out.path)
+                    sink = open_subtitle_sink(temp, options, target_language=out.target_language)
+                    sinks.append(NamedOutput(sink, out.path, temp))
             if not stdout_taken and not self.options.quiet:
                 sinks.append(open_stdout_sink(options, quiet=False))
         except (SubtitleError, OSError) as e:
@@ -180,40 +199,13 @@ class Run:
             raise UsageError(str(e)) from None
         for s in sinks:
             dispatch.add(s.handle)
-        wavs = self._open_wavs()
-        for key, wav in wavs.items():
-            dispatch.add(_only_audio(key, wav.push))
-        return sinks + list(dict.fromkeys(wavs.values()))
-
-    def _open_wavs(self) -> dict[str, Any]:
-        from translator.audio import WavSink
-
-        by_path: dict[str, Any] = {}
-        routes: dict[str, Any] = {}
-        targets = {d.target for d in self.profile.directions}
-        for d in self.profile.directions:
-            pattern = self.options.audio_out or d.audio_out
-            if not pattern:
-                continue
-            if (
-                "{target}" not in pattern
-                and len(targets) > 1
-                and len(self.profile.directions) > 1
-                and self._is_one_to_many()
-            ):
-                raise UsageError(
-                    "--audio-out: several targets translate every utterance; put {target} in the path"
-                )
-            path = pattern.format(target=d.target, source=d.source)
-            if path not in by_path:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-                by_path[path] = WavSink(Path(path))
-            routes[d.key] = by_path[path]
-        return routes
-
-    def _is_one_to_many(self) -> bool:
-        sources = {d.source for d in self.profile.directions}
-        return len(sources) < len(self.profile.directions)
+        by_path = {
+            p: NamedOutput(WavSink(Path(staged.path_for(p))), p, staged.path_for(p))
+            for p in dict.fromkeys(plan.wav_by_direction.values())
+        }
+        for key, path in plan.wav_by_direction.items():
+            dispatch.add(_only_audio(key, by_path[path].push))
+        return sinks + list(by_path.values())
 
     def _open_player(self, dispatch: Dispatcher) -> Any:
         if not self.options.play:
@@ -339,12 +331,6 @@ def _only_audio(
             push(event)
 
     return handle
-
-
-def _close_all(closers: list[Any]) -> None:
-    for c in closers:
-        with contextlib.suppress(Exception):
-            c.close()
 
 
 async def _drain_and_close(player: Any) -> None:

@@ -182,12 +182,14 @@ def _run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         bilingual=args.bilingual,
         stats_path=args.stats,
+        profile_dir=args.profile.parent,
         timings=SessionTimings(stall_s=args.stall_timeout, heartbeat_s=args.heartbeat),
     )
     run = Run(profile, options)
     summary = _run_async(run.execute(), run.request_stop)
     for line in format_summary(summary):
         print(f"translator: {line}", file=sys.stderr)
+    run.write_stats(summary)  # after the summary: a failed write cannot hide it
     return 0
 
 
