@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from translator import __version__
+from translator.cliargs import seconds
 from translator.errors import TranslatorError, UsageError
 
 
@@ -68,12 +69,14 @@ def build_parser(with_emulator: bool = True) -> argparse.ArgumentParser:
     run.add_argument("--stats", type=Path, metavar="PATH", help="write the run's figures as JSON")
     run.add_argument(
         "--stall-timeout",
-        type=float,
+        type=seconds(0.5, 3600),
         default=20.0,
         metavar="S",
         help="reconnect when the service is silent this long while a reply is due",
     )
-    run.add_argument("--heartbeat", type=float, default=10.0, metavar="S", help="WebSocket ping interval")
+    run.add_argument(
+        "--heartbeat", type=seconds(0.5, 3600), default=10.0, metavar="S", help="WebSocket ping interval"
+    )
 
     check = sub.add_parser("check", help="validate a profile and print it resolved, secrets redacted")
     check.add_argument("profile", type=Path)

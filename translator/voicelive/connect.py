@@ -37,7 +37,11 @@ class ServiceTarget:
 
 def check_endpoint(endpoint: str) -> str:
     """Accept https anywhere; plain http only on loopback (the emulator). Returns it normalised."""
-    parsed = urlparse(endpoint)
+    try:
+        parsed = urlparse(endpoint)
+        parsed.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as e:
+        raise UsageError(f"endpoint '{_strip_query(endpoint)}' is not a valid URL: {e}") from None
     if parsed.scheme not in ("https", "http", "wss", "ws") or not parsed.hostname:
         raise UsageError(f"endpoint '{_strip_query(endpoint)}' is not an https:// URL")
     if parsed.scheme in ("http", "ws") and not _is_loopback(parsed.hostname):
