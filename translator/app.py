@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import structlog
 
-from translator.errors import InputError, UsageError
+from translator.errors import InputError, Interrupted, UsageError
 from translator.events import TranslationAudio, TranslatorEvent
 from translator.listen.arbiter import Arbiter
 from translator.listen.pipeline import InputPipeline
@@ -83,6 +83,7 @@ class Run:
         self.profile = profile
         self.options = options
         self._input_tasks: list[asyncio.Future[None]] = []
+        self._sessions: list[tuple[Session, asyncio.Future[None]]] = []
         self._stop_requested = False
         self._player: Any = None
         self._staged = StagedOutputs({})
@@ -91,9 +92,13 @@ class Run:
         """First Ctrl-C: stop listening, finish what was heard."""
         if not self._stop_requested:
             self._stop_requested = True
-            log.info("stopping", reason="interrupt")
+            log.info("stopping", reason="interrupt", hint="press Ctrl-C again to stop at once")
             for t in self._input_tasks:
                 t.cancel()
+            for session, task in self._sessions:
+                if not session.connected:  # still trying to connect: stop trying
+                    log.warning("connection_attempts_stopped", direction=session.key)
+                    task.cancel()
 
     async def execute(self) -> dict[str, Any]:
         plan = self._plan()  # every output path checked before anything is opened
@@ -295,6 +300,7 @@ class Run:
         from translator.audio import AudioError
 
         session_tasks = [asyncio.ensure_future(s.run()) for s in sessions]
+        self._sessions = list(zip(sessions, session_tasks, strict=True))
         self._input_tasks = [asyncio.ensure_future(p.run()) for p in pipelines]
         if self._stop_requested:
             for t in self._input_tasks:
@@ -321,6 +327,8 @@ class Run:
             for t in [*session_tasks, *self._input_tasks]:
                 t.cancel()
             await asyncio.gather(*session_tasks, *self._input_tasks, return_exceptions=True)
+        if self._stop_requested and not any(s.ever_started for s in sessions):
+            raise Interrupted("interrupted while connecting to the service; nothing was translated")
 
 
 def _only_audio(

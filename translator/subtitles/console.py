@@ -91,7 +91,7 @@ class ConsoleSink:
             case TranslationFinal():
                 self._status.pop(event.direction, None)
                 self._emit(self._translation_lines(event))
-            case Notice() if not self._quiet:
+            case Notice() if self._live:  # a file or pipe gets final lines only (logs have these)
                 self._emit([f"[! {event.direction} {event.kind}] {normalize(event.message)}"])
             case _:
                 pass

@@ -18,6 +18,11 @@ from urllib.parse import urlparse
 
 from translator.errors import ServiceRejected, SessionError, Throttled, UsageError
 
+
+class Unreachable(SessionError):
+    """No handshake at all: refused, unknown host, no route (not an HTTP answer)."""
+
+
 KEY_ENV = "AZURE_COGNITIVE_SERVICES_KEY"
 ENDPOINT_ENV = "AZURE_COGNITIVE_SERVICES_ENDPOINT"
 
@@ -125,7 +130,7 @@ def _classify(error: Exception) -> Exception:
         return SessionError(f"the handshake failed with HTTP {status}")
     reason = cause.__class__.__name__ if cause is not None else "connection failed"
     detail = str(getattr(cause, "os_error", "") or "") or reason
-    return SessionError(f"cannot connect: {detail[:160]}")
+    return Unreachable(f"cannot connect: {detail[:160]}")
 
 
 def target_from_env(endpoint: str | None, model: str, api_version: str, timeout_s: float) -> ServiceTarget:
