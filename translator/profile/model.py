@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from translator.errors import ProfileError
 from translator.profile.errors import FieldProblem, describe
+from translator.profile.locales import check_locale
 from translator.profile.yamlpos import format_path, line_of, load_with_lines
 
 BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$")
@@ -117,7 +118,7 @@ class TurnDetection(_Model):
     @field_validator("languages")
     @classmethod
     def _tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_language(tag) for tag in value)
+        return tuple(check_locale(_language(tag)) for tag in value)
 
     @property
     def by_service(self) -> bool:
@@ -221,6 +222,7 @@ class Direction(_Model):
     audio_out: str | None = Field(None, description="WAV file for this direction's translated speech")
 
     _source = field_validator("source", "target")(_language)
+    _supported = field_validator("source", "target")(check_locale)
 
     @field_validator("voice")
     @classmethod
