@@ -120,7 +120,7 @@ class Run:
             for p in pipelines:
                 stack.push_async_callback(p.aclose)
             await self._run(sessions, pipelines)
-            summary = summarize(self.profile, sessions, player, pipelines)
+            summary = summarize(self.profile, sessions, player, pipelines, fast=self.options.fast)
         return summary
 
     def _plan(self) -> OutputPlan:
@@ -192,13 +192,15 @@ class Run:
         try:
             for out in plan.subtitles:
                 if out.path == "-":
-                    sinks.append(open_stdout_sink(options, quiet=self.options.quiet))
+                    sinks.append(
+                        open_stdout_sink(options, quiet=self.options.quiet, ordered=self.options.fast)
+                    )
                 else:
                     temp = staged.path_for(out.path)
                     sink = open_subtitle_sink(temp, options, target_language=out.target_language)
                     sinks.append(NamedOutput(sink, out.path, temp))
             if not stdout_taken and not self.options.quiet:
-                sinks.append(open_stdout_sink(options, quiet=False))
+                sinks.append(open_stdout_sink(options, quiet=False, ordered=self.options.fast))
         except (SubtitleError, OSError) as e:
             _close_all(sinks)
             raise UsageError(str(e)) from None

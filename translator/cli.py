@@ -190,10 +190,26 @@ def _run(args: argparse.Namespace) -> int:
     )
     run = Run(profile, options)
     summary = _run_async(run.execute(), run.request_stop)
-    for line in format_summary(summary):
-        print(f"translator: {line}", file=sys.stderr)
+    _print_summary(format_summary(summary), summary)
     run.write_stats(summary)  # after the summary: a failed write cannot hide it
     return 0
+
+
+def _print_summary(lines: list[str], summary: dict[str, Any]) -> None:
+    """On stderr, whatever the log level: plain lines, or one JSON event with --log-format json."""
+    from translator.logs import json_mode
+
+    if json_mode():
+        record = {
+            "event": "summary",
+            "level": "info",
+            "lines": lines,
+            "input_audio_s": summary["input_audio_s"],
+        }
+        print(json.dumps(record, ensure_ascii=False), file=sys.stderr)
+        return
+    for line in lines:
+        print(f"translator: {line}", file=sys.stderr)
 
 
 def _run_async(coro: Any, on_first_interrupt: Any) -> Any:

@@ -60,6 +60,8 @@ class FileSource:
         if self.native_rate_hz <= 0 or self.native_channels <= 0:
             raise AudioFileError(f"cannot read audio file {str(path)!r}: no audio in it")
         self._started = False
+        self.content_ms = 0
+        """How much of the file itself has been delivered (the trailing silence not counted)."""
 
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         if self._started:
@@ -76,6 +78,7 @@ class FileSource:
                 for piece in pieces:
                     yield await self._deliver(piece, sent_samples, t0)
                     sent_samples += piece.size
+                    self.content_ms = sent_samples * 1000 // self.sample_rate_hz
                 if not block.size:
                     break
             chunk_samples = self.sample_rate_hz * self.chunk_ms // 1000

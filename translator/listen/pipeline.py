@@ -58,6 +58,11 @@ class InputPipeline:
         self._last_progress_ms = 0
         self._last_wall = time.monotonic()
 
+    @property
+    def input_ms(self) -> int:
+        """The input's own length so far: a file's appended trailing silence is not counted."""
+        return min(self.audio_ms, getattr(self._source, "content_ms", self.audio_ms))
+
     def _wall_at(self, ms: int) -> float:
         """Wall-clock time at which the input clock was at ``ms`` (for latency figures)."""
         return self._last_wall - (self.audio_ms - ms) / 1000.0

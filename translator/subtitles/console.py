@@ -75,6 +75,10 @@ class ConsoleSink:
         self._broken = False
         self._closed = False
 
+    @property
+    def live(self) -> bool:
+        return self._live
+
     def handle(self, event: TranslatorEvent) -> None:
         if self._closed or self._broken:
             return
