@@ -34,6 +34,8 @@ from translator.outputs import OutputPlan, StagedOutputs, plan_outputs, resolve_
 from translator.outputs_io import NamedOutput, on_first_result, settle, write_output_text
 from translator.outputs_io import close_all as _close_all
 from translator.profile.model import Direction, Profile
+from translator.samples import Sample
+from translator.samples import pick as pick_sample
 from translator.summary import summarize
 from translator.voicelive.connect import ServiceTarget, target_from_env
 from translator.voicelive.session import Session, SessionTimings
@@ -87,6 +89,7 @@ class Run:
         self._stop_requested = False
         self._player: Any = None
         self._staged = StagedOutputs({})
+        self._warned_sample = False
 
     def request_stop(self) -> None:
         """First Ctrl-C: stop listening, finish what was heard."""
@@ -154,21 +157,33 @@ class Run:
 
         scenario_path = self.options.scenario
         if scenario_path is None and self._uses_sample():
-            scenario_path = SAMPLE_SCENARIO
+            scenario_path = self._sample().scenario
         scenario = load_scenario(scenario_path) if scenario_path is not None else None
         emulator = await stack.enter_async_context(Emulator(EmulatorOptions(scenario=scenario)))
         log.info("emulator_started", url=emulator.url, scenario=str(scenario_path) if scenario_path else None)
         return ServiceTarget(emulator.url, svc.model, svc.api_version, EMULATOR_KEY, svc.connect_timeout_s)
 
     def _uses_sample(self) -> bool:
-        return self._input_spec(self.profile.directions[0]) == str(SAMPLE_AUDIO)
+        return self._input_spec(self.profile.directions[0]) == str(self._sample().audio)
+
+    def _sample(self) -> Sample:
+        """The bundled sample in this profile's languages (a warning when there is none)."""
+        sample, fits = pick_sample((d.source, d.target) for d in self.profile.directions)
+        if not fits and not self._warned_sample:
+            self._warned_sample = True
+            log.warning(
+                "sample_languages_differ",
+                sample=sample.name,
+                hint="no bundled sample speaks this profile's languages; give --input FILE (and --scenario)",
+            )
+        return sample
 
     def _input_spec(self, direction: Direction) -> str:
         if self.options.input:
             return self.options.input
         spec = resolve_profile_path(self.profile.input_of(direction), self.options.profile_dir)
         if self.options.emulator and spec.startswith("mic") and self.options.scenario is None:
-            return str(SAMPLE_AUDIO)  # the quickstart: the bundled recording through the emulator
+            return str(self._sample().audio)  # the quickstart: the bundled recording through the emulator
         return spec
 
     # -- sinks ------------------------------------------------------------------------------
