@@ -28,7 +28,9 @@ SCRIPTS = {
     "en-zh-sample": [
         ScriptLine("en-US", "Good morning, and welcome to the meeting.", {"zh-CN": "早上好，欢迎参加会议。"}),
         ScriptLine("zh-CN", "谢谢。火车站在哪里？", {"en-US": "Thank you. Where is the train station?"}),
-        ScriptLine("en-US", "The station is two blocks north of the hotel.", {"zh-CN": "车站在酒店以北两个街区。"}),
+        ScriptLine(
+            "en-US", "The station is two blocks north of the hotel.", {"zh-CN": "车站在酒店以北两个街区。"}
+        ),
     ],
     # English → Spanish, French, German (en-to-many, en-to-fr, en-to-es-interview)
     "en-many-sample": [
