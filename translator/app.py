@@ -33,6 +33,7 @@ from translator.logs import register_secret
 from translator.outputs import OutputPlan, StagedOutputs, plan_outputs, resolve_profile_path
 from translator.outputs_io import NamedOutput, on_first_result, settle, write_output_text
 from translator.outputs_io import close_all as _close_all
+from translator.preflight import ignored_fields
 from translator.profile.model import Direction, Profile
 from translator.samples import Sample
 from translator.samples import pick as pick_sample
@@ -261,12 +262,8 @@ class Run:
         from translator.audio import AudioError, open_source
 
         td = self.profile.turn_detection
-        if td.by_service and "max_segment_ms" in td.model_fields_set and td.max_segment_ms is not None:
-            log.warning(
-                "profile_field_ignored",
-                field="turn_detection.max_segment_ms",
-                reason=f"only client turn detection cuts long speech; '{td.type}' does not",
-            )
+        for name, reason in ignored_fields(self.profile):
+            log.warning("profile_field_ignored", field=name, reason=reason)
         vad = (
             None  # the service detects the turns
             if td.by_service

@@ -145,11 +145,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _check(path: Path) -> int:
     import yaml
 
+    from translator.errors import ProfileError
+    from translator.preflight import check
     from translator.profile.model import load_profile
     from translator.voicelive.connect import ENDPOINT_ENV, KEY_ENV, check_endpoint
     from translator.voicelive.protocol import session_config
 
     profile = load_profile(path)
+    findings = check(profile, path.parent)
     resolved: dict[str, Any] = profile.model_dump(mode="json")
     endpoint = profile.service.endpoint or os.environ.get(ENDPOINT_ENV)
     if endpoint:
@@ -159,6 +162,10 @@ def _check(path: Path) -> int:
         f"api key from ${KEY_ENV} (***)" if os.environ.get(KEY_ENV) else "Entra ID (DefaultAzureCredential)"
     )
     resolved["sessions"] = {d.key: session_config(profile, d) for d in profile.directions}
+    for warning in findings.warnings:  # what a run would say and go on with
+        print(f"translator: warning: {warning}", file=sys.stderr)
+    if findings.errors:  # what would stop a run: all of them, on one line
+        raise ProfileError(f"{path}: " + "; ".join(findings.errors))
     print(f"# {path}: valid")
     print(yaml.safe_dump(resolved, allow_unicode=True, sort_keys=False, width=100), end="")
     return 0

@@ -230,15 +230,21 @@ class StagedOutputs:
         files: dict[str, StagedFile] = {}
         try:
             for path in paths:
-                folder = os.path.dirname(path)
-                if folder:
+                folder = os.path.dirname(path) or "."
+                try:
                     os.makedirs(folder, exist_ok=True)
-                files[path] = StagedFile(path)
-        except OSError as e:
+                except OSError as e:
+                    raise UsageError(
+                        f"cannot write {path}: cannot create folder {folder}: {_reason(e)}"
+                    ) from None
+                try:
+                    files[path] = StagedFile(path)
+                except OSError as e:
+                    raise UsageError(f"cannot write {path}: folder {folder}: {_reason(e)}") from None
+        except UsageError:
             for f in files.values():
                 f.discard()
-            where = e.filename or path
-            raise UsageError(f"cannot write {path}: {where}: {_reason(e)}") from None
+            raise
         return cls(files)
 
     def path_for(self, path: str) -> str:

@@ -3,11 +3,12 @@ wording, and paths in a profile."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import run_cli, write_profile
+from tests.e2e.conftest import ROOT, SAMPLES, run_cli, write_profile
 
 
 def _error_line(stderr: str) -> str:
@@ -38,3 +39,109 @@ def test_every_shipped_profile_uses_known_languages() -> None:
     for profile in sorted(Path("configs").glob("*.yaml")):
         result = run_cli("check", str(profile))
         assert result.code == 0, (profile, result.stderr[-1000:])
+
+
+# -- item 9: error wording ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("directions: 5\n", ["p.yaml:1: directions: should be a list, not 5"]),
+        (
+            "directions:\n  - {source: en-US, target: es-ES}\n  - {source: en-US, target: es-ES}\n",
+            ["p.yaml:3: directions[1]: direction en-US>es-ES is listed twice"],
+        ),
+        (
+            "directions:\n  - {source: en-US, target: es-ES, voice: robot}\nturn_detection: {threshold: 7}\n",
+            ["directions[0].voice: unknown OpenAI voice 'robot'", "line 3: turn_detection.threshold"],
+        ),
+    ],
+)
+def test_profile_errors_say_what_and_hide_no_problem(tmp_path: Path, body: str, words: list[str]) -> None:
+    profile = write_profile(tmp_path / "p.yaml", body)
+    result = run_cli("check", str(profile))
+    assert result.code == 2, result.stderr[-2000:]
+    line = _error_line(result.stderr)
+    for w in words:
+        assert w in line, line
+    assert "valid tuple" not in line and "more problem" not in line and "(top level)" not in line
+
+
+def test_an_empty_input_file_is_called_empty(tmp_path: Path) -> None:
+    empty = tmp_path / "talk.wav"
+    empty.write_bytes(b"")
+    result = run_cli("run", "configs/en-es.yaml", "--emulator", "--no-play", "--input", str(empty))
+    assert result.code == 2
+    assert "the file is empty" in _error_line(result.stderr)
+
+
+def test_a_folder_that_cannot_be_created_is_named_without_errno(tmp_path: Path) -> None:
+    result = run_cli(
+        "run", "configs/en-es.yaml", "--emulator", "--no-play", "--fast", "--subtitles", "/proc/no-such/x.srt"
+    )
+    assert result.code == 2
+    line = _error_line(result.stderr)
+    assert "cannot create folder /proc/no-such" in line and "Errno" not in line, line
+
+
+def test_a_failed_entra_id_login_suggests_the_key_or_az_login(tmp_path: Path) -> None:
+    result = run_cli(
+        "run", "configs/en-es.yaml", "--no-play", "--fast", "--endpoint", "https://127.0.0.1:9",
+        env={"AZURE_COGNITIVE_SERVICES_KEY": "", "AZURE_CONFIG_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=150,
+    )  # fmt: skip
+    assert result.code == 3, result.stderr[-2000:]
+    line = _error_line(result.stderr)
+    assert "Entra ID" in line and "AZURE_COGNITIVE_SERVICES_KEY" in line and "az login" in line, line
+
+
+# -- item 10: paths in a profile, the command line overrides, check reports everything -----
+
+
+def test_profile_paths_are_relative_to_the_profile(tmp_path: Path) -> None:
+    shutil.copy(SAMPLES / "en-es-sample.wav", tmp_path / "talk.wav")
+    profile = write_profile(
+        tmp_path / "p.yaml",
+        "input: talk.wav\ndirections:\n"
+        "  - {source: en-US, target: es-ES, subtitles: [out/es.srt], audio_out: out/es.wav}\n"
+        "  - {source: es-ES, target: en-US}\n",
+    )
+    result = run_cli(
+        "run", str(profile), "--emulator", "--no-play", "--fast", "--quiet"
+    )  # cwd: the repository
+    assert result.code == 0, result.stderr[-2000:]
+    assert (tmp_path / "out" / "es.srt").stat().st_size > 100
+    assert (tmp_path / "out" / "es.wav").stat().st_size > 10_000
+    assert not (ROOT / "out" / "es.srt").exists()
+
+
+def test_the_command_line_overrides_the_profiles_outputs(tmp_path: Path) -> None:
+    shutil.copy(SAMPLES / "en-es-sample.wav", tmp_path / "talk.wav")
+    profile = write_profile(
+        tmp_path / "p.yaml",
+        "input: talk.wav\ndirections:\n  - {source: en-US, target: es-ES, subtitles: [out/es.srt]}\n"
+        "  - {source: es-ES, target: en-US}\n",
+    )
+    mine = tmp_path / "mine.srt"
+    result = run_cli(
+        "run", str(profile), "--emulator", "--no-play", "--fast", "--quiet", "--subtitles", str(mine)
+    )
+    assert result.code == 0, result.stderr[-2000:]
+    assert mine.stat().st_size > 100
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_reports_what_run_would(tmp_path: Path) -> None:
+    profile = write_profile(
+        tmp_path / "p.yaml",
+        "input: missing.wav\noutput: No Such Speaker 9000\n"
+        "directions:\n  - {source: en-US, target: es-ES}\n"
+        "turn_detection: {type: server_vad, max_segment_ms: 3000}\n",
+    )
+    result = run_cli("check", str(profile))
+    assert result.code == 2, result.stderr[-2000:]
+    line = _error_line(result.stderr)
+    assert "missing.wav" in line and "does not exist" in line, line
+    assert "No Such Speaker 9000" in line, line
+    assert "translator: warning: turn_detection.max_segment_ms is ignored" in result.stderr

@@ -51,6 +51,8 @@ class FileSource:
         self._sleep = sleep
         if path.is_dir():
             raise AudioFileError(f"cannot read audio file {str(path)!r}: it is a directory")
+        if path.is_file() and path.stat().st_size == 0:
+            raise AudioFileError(f"cannot read audio file {str(path)!r}: the file is empty (0 bytes)")
         try:
             self._file: soundfile.SoundFile | None = soundfile.SoundFile(str(path))
         except _READ_ERRORS as e:
@@ -113,6 +115,10 @@ class FileSource:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+    def close(self) -> None:
+        """Close without streaming (``translator check`` reads only the header)."""
+        self._close_file()
 
     async def aclose(self) -> None:
         """Stop early; a running ``chunks()`` ends at its next chunk."""

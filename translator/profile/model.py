@@ -270,9 +270,11 @@ class Profile(_Model):
     @model_validator(mode="after")
     def _unique(self) -> Profile:
         keys = [d.key for d in self.directions]
-        for k in keys:
-            if keys.count(k) > 1:
-                raise ValueError(f"direction {k} is listed twice")
+        for i, k in enumerate(keys):
+            if k in keys[:i]:
+                raise FieldProblem(
+                    ("directions", i), f"direction {k} is listed twice (first as directions[{keys.index(k)}])"
+                )
         return self
 
     def input_of(self, direction: Direction) -> str:

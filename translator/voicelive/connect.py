@@ -102,7 +102,8 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
         except Exception as e:  # azure-identity failures and the like: say what, never the secret
             if e.__class__.__name__ in ("ClientAuthenticationError", "CredentialUnavailableError"):
                 raise ServiceRejected(
-                    f"could not get an Entra ID token: {str(e).splitlines()[0][:200]}"
+                    f"could not get an Entra ID token ({str(e).splitlines()[0][:160]}); "
+                    f"set {KEY_ENV} to use an API key, or run 'az login'"
                 ) from None
             raise
         try:
