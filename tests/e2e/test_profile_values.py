@@ -145,3 +145,19 @@ def test_check_reports_what_run_would(tmp_path: Path) -> None:
     assert "missing.wav" in line and "does not exist" in line, line
     assert "No Such Speaker 9000" in line, line
     assert "translator: warning: turn_detection.max_segment_ms is ignored" in result.stderr
+
+
+def test_mp3_input_prints_no_decoder_lines(tmp_path: Path) -> None:
+    import subprocess
+
+    mp3 = tmp_path / "talk.mp3"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(SAMPLES / "en-es-sample.wav"), "-t", "6", str(mp3)],
+        check=True,
+    )
+    result = run_cli(
+        "run", "configs/en-es.yaml", "--emulator", "--no-play", "--fast", "--quiet", "--input", str(mp3)
+    )
+    assert result.code == 0, result.stderr[-2000:]
+    assert "libmpg123" not in result.stderr, result.stderr[:1500]
+    assert all(line.startswith("{") for line in result.stderr.splitlines()), result.stderr[:1500]

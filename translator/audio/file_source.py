@@ -10,17 +10,22 @@ files. ``realtime=False`` hands them out as fast as the consumer takes them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soundfile
+import structlog
 
 from translator.audio.chunk import AudioChunk
 from translator.audio.errors import AudioFileError
+from translator.audio.quiet_stderr import captured_stderr
 from translator.audio.resample import Conditioner, Int16Array
+
+log = structlog.get_logger(__name__)
 
 _READ_BLOCK_MS = 100
 _READ_ERRORS = (soundfile.SoundFileError, RuntimeError, OSError, ValueError, TypeError)
@@ -53,8 +58,12 @@ class FileSource:
             raise AudioFileError(f"cannot read audio file {str(path)!r}: it is a directory")
         if path.is_file() and path.stat().st_size == 0:
             raise AudioFileError(f"cannot read audio file {str(path)!r}: the file is empty (0 bytes)")
+        # libmpg123 prints its own warnings on fd 2: kept off the terminal and the logs
+        self._quiet = path.suffix.lower() in (".mp3", ".mp2")
+        self.decoder_messages = 0
         try:
-            self._file: soundfile.SoundFile | None = soundfile.SoundFile(str(path))
+            with self._decoder_output():
+                self._file: soundfile.SoundFile | None = soundfile.SoundFile(str(path))
         except _READ_ERRORS as e:
             raise AudioFileError(f"cannot read audio file {str(path)!r}: {_reason(e)}") from e
         self.native_rate_hz = int(self._file.samplerate)
@@ -96,9 +105,10 @@ class FileSource:
     def _read(self, frames: int) -> np.ndarray[Any, np.dtype[np.float32]]:
         assert self._file is not None
         try:
-            data: np.ndarray[Any, np.dtype[np.float32]] = self._file.read(
-                frames, dtype="float32", always_2d=True
-            )
+            with self._decoder_output():
+                data: np.ndarray[Any, np.dtype[np.float32]] = self._file.read(
+                    frames, dtype="float32", always_2d=True
+                )
         except _READ_ERRORS as e:
             raise AudioFileError(f"cannot read audio file {str(self.path)!r}: {_reason(e)}") from e
         return data
@@ -111,7 +121,19 @@ class FileSource:
                 await self._sleep(wait_s)
         return AudioChunk(piece.astype("<i2").tobytes(), sent_samples * 1000 // self.sample_rate_hz)
 
+    @contextlib.contextmanager
+    def _decoder_output(self) -> Iterator[None]:
+        if not self._quiet:
+            yield
+            return
+        with captured_stderr() as captured:
+            yield
+        self.decoder_messages += captured.lines
+
     def _close_file(self) -> None:
+        if self.decoder_messages:
+            log.debug("decoder_messages_hidden", path=str(self.path), lines=self.decoder_messages)
+            self.decoder_messages = 0
         if self._file is not None:
             self._file.close()
             self._file = None
