@@ -138,7 +138,10 @@ _option = st.one_of(
     st.tuples(st.just("--input"), _inputs),
     st.tuples(st.just("--bilingual"), st.one_of(st.sampled_from(["off", "source-first"]), _free_text)),
     st.tuples(st.just("--scenario"), st.sampled_from(["{d}/missing.yaml", "{d}/file", "{d}/tiny.wav"])),
-    st.tuples(st.just("--endpoint"), st.sampled_from(["https://[::1", "ftp://x", "https://h:99999", ""])),
+    st.tuples(
+        st.just("--endpoint"),
+        st.sampled_from(["https://[::1", "ftp://x", "https://h:99999", "", "https://127.0.0.1:1"]),
+    ),
 )
 
 

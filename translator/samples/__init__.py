@@ -7,6 +7,7 @@ hears each profile in its own languages. Made by ``scripts/make_samples.py`` (es
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,8 @@ class Sample:
     translated: frozenset[tuple[str, str]]  # (source, target) pairs it has lines for
 
 
-def bundled() -> list[Sample]:
+@functools.cache
+def bundled() -> tuple[Sample, ...]:
     samples = []
     for scenario in sorted(HERE.glob("*-sample.yaml")):
         data = yaml.safe_load(scenario.read_text(encoding="utf-8"))
@@ -40,7 +42,7 @@ def bundled() -> list[Sample]:
                 frozenset((u["language"], t) for u in utterances for t in u.get("translations", {})),
             )
         )
-    return samples
+    return tuple(samples)
 
 
 def pick(directions: Iterable[tuple[str, str]]) -> tuple[Sample, bool]:
