@@ -36,6 +36,7 @@ from translator.outputs_io import close_all as _close_all
 from translator.preflight import ignored_fields
 from translator.profile.model import Direction, Profile
 from translator.samples import Sample
+from translator.samples import bundled as bundled_samples
 from translator.samples import pick as pick_sample
 from translator.summary import summarize
 from translator.voicelive.connect import ServiceTarget, target_from_env
@@ -156,16 +157,16 @@ class Run:
             )
         from translator.emulator import Emulator, EmulatorOptions, load_scenario
 
-        scenario_path = self.options.scenario
-        if scenario_path is None and self._uses_sample():
-            scenario_path = self._sample().scenario
+        scenario_path = self.options.scenario or self._bundled_scenario()
         scenario = load_scenario(scenario_path) if scenario_path is not None else None
         emulator = await stack.enter_async_context(Emulator(EmulatorOptions(scenario=scenario)))
         log.info("emulator_started", url=emulator.url, scenario=str(scenario_path) if scenario_path else None)
         return ServiceTarget(emulator.url, svc.model, svc.api_version, EMULATOR_KEY, svc.connect_timeout_s)
 
-    def _uses_sample(self) -> bool:
-        return self._input_spec(self.profile.directions[0]) == str(self._sample().audio)
+    def _bundled_scenario(self) -> Path | None:
+        """The scenario of the bundled sample the input is, if it is one."""
+        spec = Path(self._input_spec(self.profile.directions[0])).resolve()
+        return next((s.scenario for s in bundled_samples() if s.audio.resolve() == spec), None)
 
     def _sample(self) -> Sample:
         """The bundled sample in this profile's languages (a warning when there is none)."""

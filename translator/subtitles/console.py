@@ -95,7 +95,9 @@ class ConsoleSink:
             case TranslationFinal():
                 self._status.pop(event.direction, None)
                 self._emit(self._translation_lines(event))
-            case Notice() if self._live:  # a file or pipe gets final lines only (logs have these)
+            # Connection status is for the terminal (the logs have it); a file or pipe gets the
+            # final lines and what concerns them (an utterance lost, audio dropped).
+            case Notice() if self._live or event.kind != "reconnect":
                 self._emit([f"[! {event.direction} {event.kind}] {normalize(event.message)}"])
             case _:
                 pass
