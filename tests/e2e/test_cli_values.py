@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.conftest import run_cli
@@ -147,6 +147,11 @@ _option = st.one_of(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(options=st.lists(_option, min_size=1, max_size=4), emulator=st.booleans())
+# the values the issue found, always tried; hypothesis explores around them
+@example(options=[("--heartbeat", "0")], emulator=True)
+@example(options=[("--stall-timeout", "0"), ("--heartbeat", "-1")], emulator=True)
+@example(options=[("--subtitles", "{d}/x-{n}.srt"), ("--audio-out", "{d}/a.mp3")], emulator=True)
+@example(options=[("--endpoint", "https://[::1")], emulator=False)
 def test_fuzzed_command_lines_never_trace_back_nor_exit_1(
     options: list[tuple[str, str]], emulator: bool
 ) -> None:
