@@ -207,11 +207,14 @@ def _print_summary(lines: list[str], summary: dict[str, Any]) -> None:
     from translator.logs import json_mode
 
     if json_mode():
+        from datetime import datetime, timezone
+
         record = {
             "event": "summary",
             "level": "info",
             "lines": lines,
             "input_audio_s": summary["input_audio_s"],
+            "timestamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
         }
         print(json.dumps(record, ensure_ascii=False), file=sys.stderr)
         return
