@@ -8,6 +8,8 @@ anything else → ``SessionError`` (retried). Messages never carry credentials.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import os
 from collections.abc import AsyncIterator
@@ -96,7 +98,7 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
             connection_options={"heartbeat": heartbeat_s, "max_msg_size": 4 * 1024 * 1024},
         )
         try:
-            conn = await manager.__aenter__()
+            conn = await _enter(manager)
         except ConnectionError as e:
             raise _classify(e) from None
         except Exception as e:  # azure-identity failures and the like: say what, never the secret
@@ -114,6 +116,26 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
         close = getattr(credential, "close", None)
         if close is not None:
             await close()
+
+
+async def _enter(manager: Any, grace_s: float = 1.5) -> Any:
+    """``manager.__aenter__()``, closing what it opened even when we are cancelled meanwhile.
+
+    The SDK creates an aiohttp ClientSession inside ``__aenter__`` and closes it only on
+    ``ClientError``: a cancellation (the other direction was rejected, Ctrl-C) would leak
+    it ("Unclosed client session" at exit). Cancelled, we give the handshake ``grace_s``
+    to end, close the connection it made, then let the cancellation through."""
+    entering = asyncio.ensure_future(manager.__aenter__())
+    try:
+        return await asyncio.shield(entering)
+    except asyncio.CancelledError:
+        done, _ = await asyncio.wait({entering}, timeout=grace_s)
+        if done and not entering.cancelled() and entering.exception() is None:
+            with contextlib.suppress(Exception):
+                await manager.__aexit__(None, None, None)
+        elif not done:
+            entering.cancel()
+        raise
 
 
 def _classify(error: Exception) -> Exception:
