@@ -3,12 +3,12 @@
 Against the emulator::
 
     translator emulator --port 8765 --scenario translator/samples/en-es-sample.yaml   # terminal 1
-    python scripts/sdk_conversation.py --url http://127.0.0.1:8765                    # terminal 2
+    .venv/bin/python scripts/sdk_conversation.py --url http://127.0.0.1:8765          # terminal 2
 
 It streams a recording in real time (``--speed`` to go faster) with server VAD,
-prints each turn's transcript and translation, and writes the translated speech to
-``--out``. Only ``azure-ai-voicelive`` is used to talk to the service, so the same
-command works against Azure (``--url https://<resource>.services.ai.azure.com``).
+prints each turn's transcript and translation, and, given ``--out FILE.wav``, writes
+the translated speech there (nothing is written by default). Only ``azure-ai-voicelive``
+is used to talk to the service, so the same command works against Azure (``--url https://<resource>.services.ai.azure.com``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _args() -> argparse.Namespace:
         "translate Spanish into English (en-US).",
     )
     p.add_argument("--speed", type=float, default=1.0, help="stream at N x real time")
-    p.add_argument("--out", type=Path, default=Path("translated.wav"))
+    p.add_argument("--out", type=Path, help="write the translated speech to this WAV file")
     return p.parse_args()
 
 
@@ -59,8 +59,8 @@ class _Turns:
             self.idle.clear()
 
 
-async def _stream(conn, pcm: np.ndarray, speed: float, turns: _Turns) -> None:  # type: ignore[no-untyped-def]
-    """Send the recording (plus 2 s of silence), wait for the last answer, then close."""
+async def _stream(conn, pcm: np.ndarray, speed: float, turns: _Turns, done: asyncio.Event) -> None:  # type: ignore[no-untyped-def]
+    """Send the recording (plus 2 s of silence), wait for the last answer, then say so."""
     signal = np.concatenate([pcm, np.zeros(RATE_HZ * 2, np.int16)])
     for i in range(0, signal.size, CHUNK):
         chunk = signal[i : i + CHUNK]
@@ -68,7 +68,23 @@ async def _stream(conn, pcm: np.ndarray, speed: float, turns: _Turns) -> None:  
         await asyncio.sleep(CHUNK / RATE_HZ / speed)
     await asyncio.sleep(1.0)  # the last speech_stopped arrives during the trailing silence
     await turns.idle.wait()
-    await conn.close()
+    done.set()  # the receive loop stops; leaving ``connect`` closes the connection cleanly
+
+
+async def _events(conn, done: asyncio.Event):  # type: ignore[no-untyped-def]
+    """The connection's events until ``done`` (closing while a receive is pending makes
+    the SDK warn about an unexpected CLOSING frame; this never leaves one pending)."""
+    stop = asyncio.ensure_future(done.wait())
+    try:
+        while True:
+            recv = asyncio.ensure_future(conn.recv())
+            await asyncio.wait({recv, stop}, return_when=asyncio.FIRST_COMPLETED)
+            if not recv.done():
+                recv.cancel()
+                return
+            yield recv.result()
+    finally:
+        stop.cancel()
 
 
 async def converse(args: argparse.Namespace) -> int:
@@ -95,8 +111,9 @@ async def converse(args: argparse.Namespace) -> int:
                 },
             }
         )
-        sender = asyncio.create_task(_stream(conn, pcm[:, 0], args.speed, turns))
-        async for event in conn:
+        done = asyncio.Event()
+        sender = asyncio.create_task(_stream(conn, pcm[:, 0], args.speed, turns, done))
+        async for event in _events(conn, done):
             if event.type == "input_audio_buffer.committed":
                 turns.committed += 1
                 turns.update()
@@ -113,8 +130,11 @@ async def converse(args: argparse.Namespace) -> int:
                 print(f"error      : {event.error.code}: {event.error.message}")
         await sender
     data = np.frombuffer(b"".join(audio), dtype="<i2")
-    soundfile.write(args.out, data, RATE_HZ, subtype="PCM_16")
-    print(f"{turns.done} turns, {data.size / RATE_HZ:.1f} s of translated speech written to {args.out}")
+    where = ""
+    if args.out is not None:
+        soundfile.write(args.out, data, RATE_HZ, subtype="PCM_16")
+        where = f" written to {args.out}"
+    print(f"{turns.done} turns, {data.size / RATE_HZ:.1f} s of translated speech{where}")
     return 0
 
 

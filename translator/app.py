@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import functools
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +25,19 @@ from typing import Any, Literal
 
 import structlog
 
-from translator.errors import InputError, TranslatorError, UsageError
+from translator.errors import InputError, Interrupted, TranslatorError, UsageError
 from translator.events import TranslationAudio, TranslatorEvent
 from translator.listen.arbiter import Arbiter
 from translator.listen.pipeline import InputPipeline
 from translator.listen.segmenter import VadParams
 from translator.logs import redact, redact_fields, register_secret
+from translator.outputs import OutputPlan, StagedOutputs, plan_outputs, resolve_profile_path
+from translator.outputs_io import NamedOutput, on_first_result, settle, write_output_text
+from translator.outputs_io import close_all as _close_all
 from translator.profile.model import Direction, Profile
+from translator.samples import Sample
+from translator.samples import bundled as bundled_samples
+from translator.samples import pick as pick_sample
 from translator.summary import summarize
 from translator.voicelive.connect import ServiceTarget, target_from_env
 from translator.voicelive.session import Session, SessionTimings
@@ -64,6 +69,7 @@ class RunOptions:
     stats_path: Path | None = None
     serve: Any = None  # translator.serve.ServeOptions: the audience server, when asked for
     audio_stream: int | None = None
+    profile_dir: Path | None = None  # the profile's own paths are relative to it
     trailing_silence_ms: int = 1000
     timings: SessionTimings = field(default_factory=SessionTimings)
 
@@ -100,31 +106,43 @@ class Run:
         self.profile = profile
         self.options = options
         self._input_tasks: list[asyncio.Future[None]] = []
+        self._sessions: list[tuple[Session, asyncio.Future[None]]] = []
         self._stop_requested = False
         self._player: Any = None
         self._audience: Any = None
         self._dispatch = Dispatcher()
+        self._staged = StagedOutputs({})
+        self._warned_sample = False
 
     def request_stop(self) -> None:
         """First Ctrl-C: stop listening, finish what was heard."""
         if not self._stop_requested:
             self._stop_requested = True
-            log.info("stopping", reason="interrupt")
+            log.info("stopping", reason="interrupt", hint="press Ctrl-C again to stop at once")
             for t in self._input_tasks:
                 t.cancel()
+            for session, task in self._sessions:
+                if not session.connected:  # still trying to connect: stop trying
+                    log.warning("connection_attempts_stopped", direction=session.key)
+                    task.cancel()
 
     async def execute(self) -> dict[str, Any]:
+        plan = self._plan()  # every output path checked before anything is opened
         async with contextlib.AsyncExitStack() as stack:
             target = await self._target(stack)
             register_secret(target.api_key)
             # Inputs open before any output: a bad input leaves existing files untouched.
             sources = await self._open_sources(stack)
+            staged = StagedOutputs.create(plan.files())
+            stack.push(settle(staged, later=plan.stats))
+            self._staged = staged
             dispatch = Dispatcher()
+            dispatch.add(on_first_result(lambda: staged.publish_all(except_=[plan.stats or ""])))
             # Exit runs in reverse: inputs close, then subtitle files, then the player drains.
             player = self._open_player(dispatch)
             if player is not None:
                 stack.push_async_callback(_drain_and_close, player)
-            closers = self._open_sinks(dispatch)
+            closers = self._open_sinks(dispatch, plan, staged)
             stack.callback(_close_all, closers)
             if self.options.serve is not None:
                 stack.push_async_callback(self._open_audience(dispatch).aclose)
@@ -132,16 +150,33 @@ class Run:
             for p in pipelines:
                 stack.push_async_callback(p.aclose)
             await self._run(sessions, pipelines)
-            summary = summarize(self.profile, sessions, player, pipelines)
+            summary = summarize(self.profile, sessions, player, pipelines, fast=self.options.fast)
             self._dispatch = dispatch
-        if self.options.stats_path is not None:
-            self.options.stats_path.write_text(
-                redact(json.dumps(summary, indent=2, ensure_ascii=False)), encoding="utf-8"
-            )
         if self._dispatch.failures:
             more = len(self._dispatch.failures) - 1
             raise OutputFailed(self._dispatch.failures[0] + (f" (and {more} more)" if more else ""))
         return summary
+
+    def _plan(self) -> OutputPlan:
+        stats = self.options.stats_path
+        return plan_outputs(
+            self.profile,
+            subtitles=self.options.subtitles,
+            audio_out=self.options.audio_out,
+            stats=None if stats is None else str(stats),
+            profile_dir=self.options.profile_dir,
+        )
+
+    def write_stats(self, summary: dict[str, Any]) -> None:
+        """After the summary is printed: the figures as JSON (``-``: stdout)."""
+        if self.options.stats_path is None:
+            return
+        text = redact(json.dumps(summary, indent=2, ensure_ascii=False)) + "\n"
+        path = str(self.options.stats_path)
+        if path == "-":
+            print(text, end="", flush=True)
+            return
+        write_output_text(self._staged, path, text)
 
     async def _target(self, stack: contextlib.AsyncExitStack) -> ServiceTarget:
         svc = self.profile.service
@@ -151,30 +186,42 @@ class Run:
             )
         from translator.emulator import Emulator, EmulatorOptions, load_scenario
 
-        scenario_path = self.options.scenario
-        if scenario_path is None and self._uses_sample():
-            scenario_path = SAMPLE_SCENARIO
+        scenario_path = self.options.scenario or self._bundled_scenario()
         scenario = load_scenario(scenario_path) if scenario_path is not None else None
         emulator = await stack.enter_async_context(Emulator(EmulatorOptions(scenario=scenario)))
         log.info("emulator_started", url=emulator.url, scenario=str(scenario_path) if scenario_path else None)
         return ServiceTarget(emulator.url, svc.model, svc.api_version, EMULATOR_KEY, svc.connect_timeout_s)
 
-    def _uses_sample(self) -> bool:
-        return self._input_spec(self.profile.directions[0]) == str(SAMPLE_AUDIO)
+    def _bundled_scenario(self) -> Path | None:
+        """The scenario of the bundled sample the input is, if it is one."""
+        spec = Path(self._input_spec(self.profile.directions[0])).resolve()
+        return next((s.scenario for s in bundled_samples() if s.audio.resolve() == spec), None)
+
+    def _sample(self) -> Sample:
+        """The bundled sample in this profile's languages (a warning when there is none)."""
+        sample, fits = pick_sample((d.source, d.target) for d in self.profile.directions)
+        if not fits and not self._warned_sample:
+            self._warned_sample = True
+            log.warning(
+                "sample_languages_differ",
+                sample=sample.name,
+                hint="no bundled sample speaks this profile's languages; give --input FILE (and --scenario)",
+            )
+        return sample
 
     def _input_spec(self, direction: Direction) -> str:
         if self.options.input:
             return self.options.input
-        spec = self.profile.input_of(direction)
+        spec = resolve_profile_path(self.profile.input_of(direction), self.options.profile_dir)
         if self.options.emulator and spec.startswith("mic") and self.options.scenario is None:
-            return str(SAMPLE_AUDIO)  # the quickstart: the bundled recording through the emulator
+            return str(self._sample().audio)  # the quickstart: the bundled recording through the emulator
         return spec
 
     # -- sinks ------------------------------------------------------------------------------
 
-    def _open_sinks(self, dispatch: Dispatcher) -> list[Any]:
+    def _open_sinks(self, dispatch: Dispatcher, plan: OutputPlan, staged: StagedOutputs) -> list[Any]:
+        from translator.audio import WavSink
         from translator.subtitles import SubtitleError, SubtitleOptions, open_stdout_sink, open_subtitle_sink
-        from translator.subtitles.aliases import one_writer_per_file
 
         sub = self.profile.subtitles
         options = SubtitleOptions(
@@ -187,35 +234,31 @@ class Run:
             profanity=sub.profanity,
         )
         sinks: list[Any] = []
-        wanted: list[tuple[str, str | None]] = []
-        for path in self.options.subtitles:
-            if "{target}" in path or "{source}" in path:
-                wanted += [
-                    (path.format(target=d.target, source=d.source), d.target) for d in self.profile.directions
-                ]
-            else:
-                wanted.append((path, None))
-        for d in self.profile.directions:
-            wanted += [(p.format(target=d.target, source=d.source), d.target) for p in d.subtitles]
-        stdout_taken = any(p == "-" for p, _ in wanted)
+        stdout_taken = any(s.path == "-" for s in plan.subtitles)
         try:
-            for path, target in one_writer_per_file(wanted):
-                if path == "-":
-                    sinks.append(open_stdout_sink(options, quiet=self.options.quiet))
+            for out in plan.subtitles:
+                if out.path == "-":
+                    sinks.append(
+                        open_stdout_sink(options, quiet=self.options.quiet, ordered=self.options.fast)
+                    )
                 else:
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
-                    sinks.append(open_subtitle_sink(path, options, target_language=target))
+                    temp = staged.path_for(out.path)
+                    sink = open_subtitle_sink(temp, options, target_language=out.target_language)
+                    sinks.append(NamedOutput(sink, out.path, temp))
             if not stdout_taken and not self.options.quiet:
-                sinks.append(open_stdout_sink(options, quiet=False))
+                sinks.append(open_stdout_sink(options, quiet=False, ordered=self.options.fast))
         except (SubtitleError, OSError) as e:
             _close_all(sinks)
             raise UsageError(str(e)) from None
         for s in sinks:
             dispatch.add(s.handle)
-        wavs = self._open_wavs()
-        for key, wav in wavs.items():
-            dispatch.add(_only_audio(key, wav.push))
-        return sinks + list(dict.fromkeys(wavs.values()))
+        by_path = {
+            p: NamedOutput(WavSink(Path(staged.path_for(p))), p, staged.path_for(p))
+            for p in dict.fromkeys(plan.wav_by_direction.values())
+        }
+        for key, path in plan.wav_by_direction.items():
+            dispatch.add(_only_audio(key, by_path[path].push))
+        return sinks + list(by_path.values())
 
     def _open_audience(self, dispatch: Dispatcher) -> Any:
         from translator.serve import AudienceServer
@@ -230,36 +273,6 @@ class Run:
         self._audience.start()
         dispatch.add(self._audience.handle)
         return self._audience
-
-    def _open_wavs(self) -> dict[str, Any]:
-        from translator.audio import WavSink
-
-        by_path: dict[str, Any] = {}
-        routes: dict[str, Any] = {}
-        targets = {d.target for d in self.profile.directions}
-        for d in self.profile.directions:
-            pattern = self.options.audio_out or d.audio_out
-            if not pattern:
-                continue
-            if (
-                "{target}" not in pattern
-                and len(targets) > 1
-                and len(self.profile.directions) > 1
-                and self._is_one_to_many()
-            ):
-                raise UsageError(
-                    "--audio-out: several targets translate every utterance; put {target} in the path"
-                )
-            path = os.path.realpath(pattern.format(target=d.target, source=d.source))  # one writer per file
-            if path not in by_path:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-                by_path[path] = WavSink(Path(path))
-            routes[d.key] = by_path[path]
-        return routes
-
-    def _is_one_to_many(self) -> bool:
-        sources = {d.source for d in self.profile.directions}
-        return len(sources) < len(self.profile.directions)
 
     def _open_player(self, dispatch: Dispatcher) -> Any:
         if not self.options.play:
@@ -361,6 +374,7 @@ class Run:
         from translator.audio import AudioError
 
         session_tasks = [asyncio.ensure_future(s.run()) for s in sessions]
+        self._sessions = list(zip(sessions, session_tasks, strict=True))
         self._input_tasks = [asyncio.ensure_future(p.run()) for p in pipelines]
         if self._stop_requested:
             for t in self._input_tasks:
@@ -387,6 +401,8 @@ class Run:
             for t in [*session_tasks, *self._input_tasks]:
                 t.cancel()
             await asyncio.gather(*session_tasks, *self._input_tasks, return_exceptions=True)
+        if self._stop_requested and not any(s.ever_started for s in sessions):
+            raise Interrupted("interrupted while connecting to the service; nothing was translated")
 
 
 def _only_audio(
@@ -409,12 +425,6 @@ def _tap_all(taps: list[Callable[[Any, int], None]]) -> Callable[[Any, int], Non
             t(chunk, sample_rate_hz)
 
     return tap
-
-
-def _close_all(closers: list[Any]) -> None:
-    for c in closers:
-        with contextlib.suppress(Exception):
-            c.close()
 
 
 async def _drain_and_close(player: Any) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from translator import __version__
+from translator.cliargs import seconds
 from translator.errors import TranslatorError, UsageError
 
 
@@ -78,12 +79,14 @@ def build_parser(with_emulator: bool = True) -> argparse.ArgumentParser:
     run.add_argument("--stats", type=Path, metavar="PATH", help="write the run's figures as JSON")
     run.add_argument(
         "--stall-timeout",
-        type=float,
+        type=seconds(0.5, 3600),
         default=20.0,
         metavar="S",
         help="reconnect when the service is silent this long while a reply is due",
     )
-    run.add_argument("--heartbeat", type=float, default=10.0, metavar="S", help="WebSocket ping interval")
+    run.add_argument(
+        "--heartbeat", type=seconds(0.5, 3600), default=10.0, metavar="S", help="WebSocket ping interval"
+    )
     run.add_argument("--serve", metavar="[HOST:]PORT", help="serve listeners: page, overlay, captions")
     run.add_argument("--serve-code", metavar="CODE", help="access code required in every served URL")
     run.add_argument("--serve-max-listeners", type=int, metavar="N", help="most listeners at once (500)")
@@ -157,12 +160,15 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _check(path: Path) -> int:
     import yaml
 
+    from translator.errors import ProfileError
     from translator.logs import redact
+    from translator.preflight import check
     from translator.profile.model import load_profile
     from translator.voicelive.connect import ENDPOINT_ENV, KEY_ENV, check_endpoint
     from translator.voicelive.wire.configure import session_config
 
     profile = load_profile(path)
+    findings = check(profile, path.parent)
     resolved: dict[str, Any] = profile.model_dump(mode="json")
     endpoint = profile.service.endpoint or os.environ.get(ENDPOINT_ENV)
     if endpoint:
@@ -172,6 +178,10 @@ def _check(path: Path) -> int:
         f"api key from ${KEY_ENV} (***)" if os.environ.get(KEY_ENV) else "Entra ID (DefaultAzureCredential)"
     )
     resolved["sessions"] = {d.key: session_config(profile, d) for d in profile.directions}
+    for warning in findings.warnings:  # what a run would say and go on with
+        print(f"translator: warning: {warning}", file=sys.stderr)
+    if findings.errors:  # what would stop a run: all of them, on one line
+        raise ProfileError(f"{path}: " + "; ".join(findings.errors))
     print(f"# {path}: valid")
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: a 6,000-direction profile in seconds
     print(redact(yaml.dump(resolved, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)), end="")
@@ -205,12 +215,13 @@ def _run(args: argparse.Namespace) -> int:
             args.serve_tls,
         ),  # fmt: skip
         audio_stream=args.audio_stream,
+        profile_dir=args.profile.parent,
         timings=SessionTimings(stall_s=args.stall_timeout, heartbeat_s=args.heartbeat),
     )
     run = Run(profile, options)
     summary = _run_async(run.execute(), run.request_stop)
-    for line in format_summary(summary):
-        print(f"translator: {line}", file=sys.stderr)
+    _print_summary(format_summary(summary), summary)
+    run.write_stats(summary)  # after the summary: a failed write cannot hide it
     return 0
 
 
@@ -218,6 +229,26 @@ def _stream_index(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"expected a stream number 0, 1, 2..., got {text!r}")
     return int(text)
+
+
+def _print_summary(lines: list[str], summary: dict[str, Any]) -> None:
+    """On stderr, whatever the log level: plain lines, or one JSON event with --log-format json."""
+    from translator.logs import json_mode
+
+    if json_mode():
+        from datetime import datetime, timezone
+
+        record = {
+            "event": "summary",
+            "level": "info",
+            "lines": lines,
+            "input_audio_s": summary["input_audio_s"],
+            "timestamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        }
+        print(json.dumps(record, ensure_ascii=False), file=sys.stderr)
+        return
+    for line in lines:
+        print(f"translator: {line}", file=sys.stderr)
 
 
 def _run_async(coro: Any, on_first_interrupt: Any) -> Any:

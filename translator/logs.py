@@ -157,6 +157,7 @@ def configure(*, level: str = "info", fmt: str = "auto") -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso" if json_output else "%H:%M:%S", utc=json_output),
             _redact_processor,
+            _strip_audio_processor,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
@@ -172,8 +173,52 @@ def configure(*, level: str = "info", fmt: str = "auto") -> None:
     # The SDK logs parse failures and close reasons at error level; we report those ourselves.
     logging.getLogger("azure").setLevel(logging.CRITICAL if numeric > logging.DEBUG else logging.DEBUG)
     logging.getLogger("aiohttp").setLevel(logging.ERROR)
+    route_stdlib(handler, renderer, json_output=json_output)
 
 
 def _one_line(sio: Any, exc_info: Any) -> None:
     exc = exc_info[1] if isinstance(exc_info, tuple) else exc_info
     sio.write("\n" + redact(f"{exc.__class__.__name__}: {exc}"))
+
+
+# -- stdlib logs (azure.*, aiohttp, asyncio) through structlog's formatter ------------------
+# Every line on stderr is then one event in the chosen format (JSON lines parse one by
+# one at every level), and audio payloads never reach a log at any level.
+
+_AUDIO_PAYLOAD = re.compile(r"""(["']?(?:audio|delta)["']?\s*:\s*["'])([A-Za-z0-9+/]{40,}={0,2})(["'])""")
+
+
+def strip_audio(text: str) -> str:
+    """Base64 audio in a logged event (``"audio": "..."``, ``"delta": "..."``) → its size only."""
+    return _AUDIO_PAYLOAD.sub(lambda m: f"{m.group(1)}<{len(m.group(2))} base64 chars>{m.group(3)}", text)
+
+
+def _strip_audio_processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in list(event_dict.items()):
+        if isinstance(value, str):
+            event_dict[key] = strip_audio(value)
+    return event_dict
+
+
+_json_mode = [False]
+
+
+def json_mode() -> bool:
+    """Whether stderr carries JSON lines (so the CLI's own lines must be JSON too)."""
+    return _json_mode[0]
+
+
+def route_stdlib(handler: logging.Handler, renderer: Any, *, json_output: bool) -> None:
+    _json_mode[0] = json_output
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.processors.TimeStamper(fmt="iso" if json_output else "%H:%M:%S", utc=json_output),
+                _strip_audio_processor,
+                _redact_processor,
+            ],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )

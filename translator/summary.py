@@ -27,7 +27,7 @@ def _figures(values: list[float]) -> dict[str, float | None]:
 
 
 def summarize(
-    profile: Profile, sessions: Sequence[Any], player: Any, pipelines: Sequence[Any]
+    profile: Profile, sessions: Sequence[Any], player: Any, pipelines: Sequence[Any], *, fast: bool = False
 ) -> dict[str, Any]:
     directions: dict[str, Any] = {}
     for s in sessions:
@@ -68,7 +68,8 @@ def summarize(
         }
     return {
         "profile": profile.name,
-        "input_audio_s": round(sum(p.audio_ms for p in pipelines) / 1000.0, 2),
+        "input_audio_s": round(sum(p.input_ms for p in pipelines) / 1000.0, 2),
+        "realtime": not fast,  # --fast: the latency figures measure nothing a listener hears
         "directions": directions,
         "playback": playback,
     }
@@ -77,11 +78,16 @@ def summarize(
 def format_summary(summary: dict[str, Any]) -> list[str]:
     """A few human lines for stderr at the end of a run."""
     lines = [f"translated {summary['input_audio_s']} s of input"]
+    if summary["directions"] and not any(d["utterances"] for d in summary["directions"].values()):
+        lines = [f"no speech was found in {summary['input_audio_s']} s of input; nothing was translated"]
+    realtime = summary.get("realtime", True)
+    if not realtime:
+        lines[0] += " (--fast: no real-time latency figures)"
     for key, d in summary["directions"].items():
         evs = d["latency_ms"]["ear_voice_span"]
         first = d["latency_ms"]["end_to_first_audio"]
         lat = ""
-        if first["p50"] is not None:
+        if first["p50"] is not None and realtime:
             lat = (
                 f"; end→first audio p50 {first['p50']:.0f} ms p95 {first['p95']:.0f} ms"
                 f" max {first['max']:.0f} ms"

@@ -34,7 +34,7 @@ EXPECTED = {
         "turn_detection.remove_filler_words",
         "applies to the azure_semantic_vad types only",
     ),
-    "duplicate-direction.yaml": ("1", "", "direction en-US>es-ES is listed twice"),
+    "duplicate-direction.yaml": ("3", "directions[1]", "direction en-US>es-ES is listed twice"),
     "list-at-top.yaml": ("1", "", "a profile is a YAML mapping"),
     "azure-voice-no-name.yaml": ("4", "directions[0].voice.name", "required field is missing"),
     "binary.yaml": ("", "", "cannot read profile"),

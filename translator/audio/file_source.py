@@ -15,18 +15,23 @@ a writer that never comes does not keep the process alive at exit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soundfile
+import structlog
 
 from translator.audio.blocking import in_daemon_thread
 from translator.audio.chunk import AudioChunk
 from translator.audio.errors import AudioFileError
+from translator.audio.quiet_stderr import captured_stderr
 from translator.audio.resample import Conditioner, Int16Array
+
+log = structlog.get_logger(__name__)
 
 _READ_BLOCK_MS = 100
 _READ_ERRORS = (soundfile.SoundFileError, RuntimeError, OSError, ValueError, TypeError)
@@ -57,6 +62,11 @@ class FileSource:
         self._sleep = sleep
         if path.is_dir():
             raise AudioFileError(f"cannot read audio file {str(path)!r}: it is a directory")
+        if path.is_file() and path.stat().st_size == 0:
+            raise AudioFileError(f"cannot read audio file {str(path)!r}: the file is empty (0 bytes)")
+        # libmpg123 prints its own warnings on fd 2: kept off the terminal and the logs
+        self._quiet = path.suffix.lower() in (".mp3", ".mp2")
+        self.decoder_messages = 0
         self._file: soundfile.SoundFile | None = None
         self._stream = not path.is_file()  # a FIFO, a character device...: may block
         self._reading = self._close_pending = False
@@ -64,10 +74,13 @@ class FileSource:
         if not self._stream:
             self._open()
         self._started = False
+        self.content_ms = 0
+        """How much of the file itself has been delivered (the trailing silence not counted)."""
 
     def _open(self) -> None:
         try:
-            self._file = soundfile.SoundFile(str(self.path))
+            with self._decoder_output():
+                self._file = soundfile.SoundFile(str(self.path))
         except _READ_ERRORS as e:
             raise AudioFileError(f"cannot read audio file {str(self.path)!r}: {_reason(e)}") from e
         self.native_rate_hz = int(self._file.samplerate)
@@ -92,6 +105,7 @@ class FileSource:
                 for piece in pieces:
                     yield await self._deliver(piece, sent_samples, t0)
                     sent_samples += piece.size
+                    self.content_ms = sent_samples * 1000 // self.sample_rate_hz
                 if not block.size:
                     break
             chunk_samples = self.sample_rate_hz * self.chunk_ms // 1000
@@ -108,9 +122,10 @@ class FileSource:
         if self._file is None:  # closed meanwhile (aclose from the loop while a thread waited)
             return np.zeros((0, max(self.native_channels, 1)), dtype=np.float32)
         try:
-            data: np.ndarray[Any, np.dtype[np.float32]] = self._file.read(
-                frames, dtype="float32", always_2d=True
-            )
+            with self._decoder_output():
+                data: np.ndarray[Any, np.dtype[np.float32]] = self._file.read(
+                    frames, dtype="float32", always_2d=True
+                )
         except _READ_ERRORS as e:
             raise AudioFileError(f"cannot read audio file {str(self.path)!r}: {_reason(e)}") from e
         return data
@@ -138,13 +153,29 @@ class FileSource:
                 await self._sleep(wait_s)
         return AudioChunk(piece.astype("<i2").tobytes(), sent_samples * 1000 // self.sample_rate_hz)
 
+    @contextlib.contextmanager
+    def _decoder_output(self) -> Iterator[None]:
+        if not self._quiet:
+            yield
+            return
+        with captured_stderr() as captured:
+            yield
+        self.decoder_messages += captured.lines
+
     def _close_file(self) -> None:
+        if self.decoder_messages:
+            log.debug("decoder_messages_hidden", path=str(self.path), lines=self.decoder_messages)
+            self.decoder_messages = 0
         if self._reading:  # a daemon thread is inside read(): it closes the file when it returns
             self._close_pending = True
             return
         if self._file is not None:
             self._file.close()
             self._file = None
+
+    def close(self) -> None:
+        """Close without streaming (``translator check`` reads only the header)."""
+        self._close_file()
 
     async def aclose(self) -> None:
         """Stop early; a running ``chunks()`` ends at its next chunk."""

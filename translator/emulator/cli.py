@@ -13,6 +13,7 @@ from pathlib import Path
 
 import structlog
 
+from translator.cliargs import integer, number, seconds, tcp_port
 from translator.emulator.faults import FaultPlan
 from translator.emulator.options import EmulatorOptions
 from translator.emulator.scenario import load_scenario
@@ -40,7 +41,7 @@ def _is_loopback(host: str) -> bool:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=8765, help="port to listen on (default 8765; 0 = any free)"
+        "--port", type=tcp_port, default=8765, help="port to listen on (default 8765; 0 = any free)"
     )
     parser.add_argument(
         "--scenario", type=Path, help="scenario file (YAML/JSON); default: unscripted echo model"
@@ -53,18 +54,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="accept only this API key or bearer token (repeatable; default: any non-empty)",
     )
     parser.add_argument(
-        "--model-delay-ms", type=int, default=300, help="delay before the first response delta"
+        "--model-delay-ms",
+        type=integer(0, 600_000),
+        default=300,
+        help="delay before the first response delta",
     )
-    parser.add_argument("--pacing", type=float, default=4.0, help="audio sent at N x real time (0 = unpaced)")
+    parser.add_argument(
+        "--pacing", type=number(0, 1000), default=4.0, help="audio sent at N x real time (0 = unpaced)"
+    )
     parser.add_argument("--ordering", choices=["auto", "cascaded", "realtime"], default="auto")
-    parser.add_argument("--session-max-s", type=float, default=1800.0, help="session expiry cap in seconds")
+    parser.add_argument(
+        "--session-max-s", type=seconds(0, 86_400), default=1800.0, help="session expiry cap in seconds"
+    )
     parser.add_argument(
         "--record-dir", type=Path, help="write one JSONL file of client events per connection"
     )
     for status in ("403", "404", "429", "5xx"):
         parser.add_argument(
             f"--http-{status}-first-n",
-            type=int,
+            type=integer(0, 1_000_000),
             default=0,
             metavar="N",
             help=f"refuse the first N handshakes with {status}",
@@ -77,7 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the status --http-5xx-first-n answers (500-599, default 503)",
     )
     parser.add_argument(
-        "--max-sessions-per-key", type=int, metavar="N", help="answer 429 beyond N open sessions per key"
+        "--max-sessions-per-key",
+        type=integer(1, 1_000_000),
+        metavar="N",
+        help="answer 429 beyond N open sessions per key",
     )
     parser.add_argument("--unknown-events", action="store_true", help="interleave unknown server event types")
     parser.add_argument(
@@ -122,7 +133,7 @@ async def run(args: argparse.Namespace) -> int:
         await emulator.start(args.host, args.port)
     except OSError as e:
         log.error("emulator_listen_failed", host=args.host, port=args.port, error=e.strerror or str(e))
-        return 1
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
     try:
         await asyncio.Event().wait()
     finally:

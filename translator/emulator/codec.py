@@ -22,7 +22,7 @@ import soxr
 Float32Array = npt.NDArray[np.float32]
 
 INPUT_FORMATS = frozenset({"pcm16", "g711_ulaw", "g711_alaw"})
-INPUT_RATES_HZ = frozenset({8000, 16000, 24000})
+INPUT_RATES_HZ = frozenset({8000, 16000, 24000, 44100})  # 44100: the SDK's live tests expect it
 DEFAULT_OUTPUT_RATE_HZ = 24_000
 _PCM_RATE = re.compile(r"^pcm16[_-](\d{4,5})hz$")
 

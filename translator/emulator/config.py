@@ -164,7 +164,7 @@ def _check_field(key: str, value: Any) -> Any:
     elif key == "input_audio_format" and value not in INPUT_FORMATS:
         raise _invalid(key, f"Unsupported input_audio_format {value!r}")
     elif key == "input_audio_sampling_rate" and value not in INPUT_RATES_HZ:
-        raise _invalid(key, f"Unsupported input_audio_sampling_rate {value!r} (8000, 16000 or 24000)")
+        raise _invalid(key, f"Unsupported input_audio_sampling_rate {value!r} (8000, 16000, 24000 or 44100)")
     elif key == "output_audio_format" and not isinstance(value, str):
         raise _invalid(key, "output_audio_format must be a string")
     elif key == "turn_detection":

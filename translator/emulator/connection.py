@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import structlog
 from aiohttp import WSMsgType, web
 
 from translator.emulator.config import ConfigError, apply_update, default_session, is_realtime_model
@@ -29,6 +30,8 @@ from translator.emulator.record import ConnectionRecord
 from translator.emulator.responder import Responder
 from translator.emulator.response_faults import ConnectionEnded
 from translator.emulator.state import SessionState
+
+log = structlog.get_logger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 _UNSUPPORTED = (
@@ -143,6 +146,7 @@ class Connection:
         await self.outbox.close(1001)
 
     async def _on_session_update(self, event: dict[str, Any]) -> None:
+        """Every session.update gets session.updated or an error, never silence."""
         code = self.faults.hostile.update_errors.get(self.record.index)
         if code is not None:
             kind = "rate_limit_error" if code == "rate_limit_exceeded" else "server_error"
@@ -151,15 +155,28 @@ class Connection:
             return
         try:
             new = apply_update(self.state.config, event.get("session"))
+            reset = any(new[k] != self.state.config[k] for k in _VAD_KEYS)
+            old, self.state.config = self.state.config, new
+            if reset:
+                try:
+                    self.audio.reset_vad()
+                except Exception:
+                    self.state.config = old
+                    raise
         except ConfigError as e:
             await self.outbox.error(e.code, e.message, e.param, event.get("event_id"))
             if e.fatal:
                 await self.outbox.close(1008)
             return
-        reset = any(new[k] != self.state.config[k] for k in _VAD_KEYS)
-        self.state.config = new
-        if reset:
-            self.audio.reset_vad()
+        except Exception as e:  # a configuration the emulator cannot serve: say so
+            log.warning("emulator_session_update_failed", error=f"{e.__class__.__name__}: {e}")
+            await self.outbox.error(
+                "invalid_value",
+                f"The emulator cannot apply this configuration: {e}",
+                "session",
+                event.get("event_id"),
+            )
+            return
         await self.outbox.send("session.updated", session=self.state.config)
         stall = self.faults.stall_connections.get(self.record.index)
         if stall and not self._updated_once:

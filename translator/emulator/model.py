@@ -114,12 +114,51 @@ def _norm(word: str) -> str:
 
 
 def _slice_words(text: str, first: int, stop: int, total: int) -> str:
-    words = text.split()
+    """Part ``first:stop`` of ``total`` of a translation: by words, or by characters for
+    scripts written without spaces (Chinese, Japanese, Thai...), so every part gets its share."""
     if total <= 0 or (first == 0 and stop >= total):
         return text
-    a = round(first * len(words) / total)
-    b = round(stop * len(words) / total)
-    return " ".join(words[a:b])
+    unspaced = _unspaced_script(text)
+    units = _unspaced_units(text) if unspaced else text.split()
+    a = round(first * len(units) / total)
+    b = round(stop * len(units) / total)
+    return ("".join(units[a:b]) if unspaced else " ".join(units[a:b])).strip()
+
+
+def _join_words(words: list[str]) -> str:
+    """Words back into text: without spaces in scripts written without them."""
+    return ("" if _unspaced_script("".join(words)) else " ").join(words)
+
+
+def _is_unspaced_char(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x3040 <= code <= 0x30FF  # Hiragana, Katakana
+        or 0x3400 <= code <= 0x9FFF  # CJK ideographs
+        or 0xF900 <= code <= 0xFAFF
+        or 0x0E00 <= code <= 0x0EFF  # Thai, Lao
+        or 0x1000 <= code <= 0x109F  # Myanmar
+        or 0x1780 <= code <= 0x17FF  # Khmer
+        or 0x3000 <= code <= 0x303F  # CJK punctuation
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+    )
+
+
+def _unspaced_script(text: str) -> bool:
+    letters = [ch for ch in text if not ch.isspace()]
+    return bool(letters) and sum(_is_unspaced_char(ch) for ch in letters) * 2 > len(letters)
+
+
+def _unspaced_units(text: str) -> list[str]:
+    """Characters of an unspaced script, with runs of other text (a Latin name) kept whole."""
+    units: list[str] = []
+    for ch in text.strip():
+        joins = units and not _is_unspaced_char(ch) and not _is_unspaced_char(units[-1][-1])
+        if joins and not units[-1].endswith(" "):
+            units[-1] += ch
+        else:
+            units.append(ch)
+    return units
 
 
 class EchoModel:
@@ -187,7 +226,7 @@ class ScriptedModel:
                 if not inside:
                     continue
                 parts.append(HeardPart(index, inside[0], inside[-1] + 1, len(u.words)))
-                text = " ".join(u.words[j].text for j in inside)
+                text = _join_words([u.words[j].text for j in inside])
                 start_ms, end_ms = u.words[inside[0]].start_ms, u.words[inside[-1]].end_ms
             elif span.start_ms <= (u.start_ms + u.end_ms) / 2 < span.end_ms:
                 parts.append(HeardPart(index, 0, 1, 1))

@@ -62,6 +62,11 @@ class InputPipeline:
         self._last_progress_ms = 0
         self._clock = InputClock()  # for latency figures: when each point of the input was heard
 
+    @property
+    def input_ms(self) -> int:
+        """The input's own length so far: a file's appended trailing silence is not counted."""
+        return min(self.audio_ms, getattr(self._source, "content_ms", self.audio_ms))
+
     def _dispatch(self, segments: list[Segment]) -> None:
         for seg in segments:
             if isinstance(seg, SegmentOpen):

@@ -18,6 +18,36 @@ class FieldProblem(ValueError):
         self.path = path
 
 
+_SEQUENCE_TYPES = {"tuple_type", "list_type"}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _others(
+    problems: list[tuple[tuple[str | int, ...], Any]],
+    first_path: tuple[str | int, ...],
+    lines: dict[Any, int],
+) -> list[str]:
+    """Each other problem in a few words: its line, field path and message (none hidden)."""
+    out: list[str] = []
+    seen: set[tuple[str | int, ...]] = set()
+    for path, e in problems:
+        if path[: len(first_path)] == first_path or path in seen:
+            continue
+        seen.add(path)
+        where = line_of(lines, path)
+        message = str(e["msg"]).removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            message = f"unknown field '{path[-1]}'"
+        out.append(
+            f"line {where}: {format_path(path)}: {message}" if where else f"{format_path(path)}: {message}"
+        )
+    return out
+
+
 _TYPE_MISMATCH = {"string_type", "dict_type", "model_type", "model_attributes_type", "literal_error"}
 
 
@@ -42,8 +72,10 @@ def describe(error: ValidationError, filename: str, lines: dict[Any, int], root:
         message = f"unknown field '{path[-1]}'" + (f"; allowed: {allowed}" if allowed else "")
     elif first["type"] == "missing":
         message = "required field is missing"
-    others = {p for p, _ in problems if p[: len(first_path)] != first_path}
-    suffix = f" (and {len(others)} more problem{'s' if len(others) > 1 else ''})" if others else ""
+    elif first["type"] in _SEQUENCE_TYPES:
+        message = f"should be a list, not {_shown(first.get('input'))}"
+    others = _others(problems, first_path, lines)
+    suffix = f" (also {'; '.join(others)})" if others else ""
     location = f"{filename}:{where}" if where else filename
     return f"{location}: {format_path(path)}: {message}{suffix}"
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from translator.errors import ProfileError
 from translator.profile.errors import FieldProblem, describe
+from translator.profile.locales import check_locale
 from translator.profile.yamlpos import YamlRefused, format_path, line_of, load_with_lines
 
 BCP47 = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?")  # whole string: fullmatch
@@ -121,7 +122,7 @@ class TurnDetection(_Model):
     @field_validator("languages")
     @classmethod
     def _tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_language(tag) for tag in value)
+        return tuple(check_locale(_language(tag)) for tag in value)
 
     @property
     def by_service(self) -> bool:
@@ -234,6 +235,7 @@ class Direction(_Model):
     audio_out: str | None = Field(None, description="WAV file for this direction's translated speech")
 
     _source = field_validator("source", "target")(_language)
+    _supported = field_validator("source", "target")(check_locale)
 
     @field_validator("subtitles", "audio_out")
     @classmethod
@@ -290,11 +292,14 @@ class Profile(_Model):
 
     @model_validator(mode="after")
     def _unique(self) -> Profile:
-        seen: set[str] = set()
-        for d in self.directions:  # a set, not list.count: linear in the number of directions
+        seen: dict[str, int] = {}
+        for i, d in enumerate(self.directions):  # a dict, not list.count: linear in the directions
             if d.key in seen:
-                raise ValueError(f"direction {d.key} is listed twice")
-            seen.add(d.key)
+                raise FieldProblem(
+                    ("directions", i),
+                    f"direction {d.key} is listed twice (first as directions[{seen[d.key]}])",
+                )
+            seen[d.key] = i
         return self
 
     def input_of(self, direction: Direction) -> str:
@@ -317,9 +322,7 @@ def check_path_template(path: str) -> str:
         raise ValueError(f"bad path template '{path}': {e}; allowed: {{target}}, {{source}}") from None
     for name in fields:
         if name not in PATH_FIELDS:
-            raise ValueError(
-                f"unknown placeholder '{{{name}}}' in '{path}'; allowed: {{target}}, {{source}}"
-            )
+            raise ValueError(f"unknown placeholder '{{{name}}}' in '{path}'; allowed: {{target}}, {{source}}")
     return path
 
 

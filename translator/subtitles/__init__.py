@@ -14,6 +14,7 @@ from translator.subtitles.console import ConsoleSink
 from translator.subtitles.core import Cue, CueAssembler
 from translator.subtitles.files import open_file_sink
 from translator.subtitles.options import SubtitleError, SubtitleOptions
+from translator.subtitles.ordered import InputOrder
 
 __all__ = [
     "Cue",
@@ -35,10 +36,14 @@ class SubtitleSink(Protocol):
 
 
 def open_stdout_sink(
-    options: SubtitleOptions, *, quiet: bool = False, stream: TextIO | None = None
+    options: SubtitleOptions, *, quiet: bool = False, stream: TextIO | None = None, ordered: bool = False
 ) -> SubtitleSink:
-    """Live lines on ``stream`` (default stdout); partial status lines only on a terminal."""
-    return ConsoleSink(options, quiet=quiet, stream=stream)
+    """Live lines on ``stream`` (default stdout); partial status lines only on a terminal.
+    ``ordered`` (``--fast`` into a file or pipe): final lines in input-time order, at the end."""
+    sink = ConsoleSink(options, quiet=quiet, stream=stream)
+    if ordered and not sink.live:
+        return InputOrder(sink)
+    return sink
 
 
 def open_subtitle_sink(

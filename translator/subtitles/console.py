@@ -75,6 +75,10 @@ class ConsoleSink:
         self._broken = False
         self._closed = False
 
+    @property
+    def live(self) -> bool:
+        return self._live
+
     def handle(self, event: TranslatorEvent) -> None:
         if self._closed or self._broken:
             return
@@ -91,7 +95,9 @@ class ConsoleSink:
             case TranslationFinal():
                 self._status.pop(event.direction, None)
                 self._emit(self._translation_lines(event))
-            case Notice() if not self._quiet:
+            # Connection status is for the terminal (the logs have it); a file or pipe gets the
+            # final lines and what concerns them (an utterance lost, audio dropped).
+            case Notice() if self._live or event.kind != "reconnect":
                 self._emit([f"[! {event.direction} {event.kind}] {normalize(event.message)}"])
             case _:
                 pass

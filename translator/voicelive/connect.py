@@ -9,6 +9,7 @@ anything else → ``SessionError`` (retried). Messages never carry credentials.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 from collections.abc import AsyncIterator
@@ -19,6 +20,11 @@ from urllib.parse import urlparse
 
 from translator.errors import ServiceRejected, SessionError, Throttled, UsageError
 from translator.logs import clip, redact
+
+
+class Unreachable(SessionError):
+    """No handshake at all: refused, unknown host, no route (not an HTTP answer)."""
+
 
 KEY_ENV = "AZURE_COGNITIVE_SERVICES_KEY"
 ENDPOINT_ENV = "AZURE_COGNITIVE_SERVICES_ENDPOINT"
@@ -95,7 +101,7 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
         try:
             # The whole handshake (TCP, TLS, token, upgrade) within connect_timeout_s: the SDK
             # sets none, and aiohttp's default waits 300 s on a peer that never answers.
-            conn = await asyncio.wait_for(manager.__aenter__(), target.connect_timeout_s)
+            conn = await asyncio.wait_for(_enter(manager), target.connect_timeout_s)
         except asyncio.TimeoutError:
             _forget_abandoned_session()
             raise SessionError(f"no answer to the handshake within {target.connect_timeout_s:g} s") from None
@@ -104,7 +110,8 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
         except Exception as e:  # azure-identity failures and the like: say what, never the secret
             if e.__class__.__name__ in ("ClientAuthenticationError", "CredentialUnavailableError"):
                 raise ServiceRejected(
-                    f"could not get an Entra ID token: {clip(str(e), 400).splitlines()[0][:200]}"
+                    f"could not get an Entra ID token ({clip(str(e), 400).splitlines()[0][:160]}); "
+                    f"set {KEY_ENV} to use an API key, or run 'az login'"
                 ) from None
             raise
         try:
@@ -139,6 +146,26 @@ def _forget_abandoned_session() -> None:
     loop.set_exception_handler(handler)
 
 
+async def _enter(manager: Any, grace_s: float = 1.5) -> Any:
+    """``manager.__aenter__()``, closing what it opened even when we are cancelled meanwhile.
+
+    The SDK creates an aiohttp ClientSession inside ``__aenter__`` and closes it only on
+    ``ClientError``: a cancellation (the other direction was rejected, Ctrl-C) would leak
+    it ("Unclosed client session" at exit). Cancelled, we give the handshake ``grace_s``
+    to end, close the connection it made, then let the cancellation through."""
+    entering = asyncio.ensure_future(manager.__aenter__())
+    try:
+        return await asyncio.shield(entering)
+    except asyncio.CancelledError:
+        done, _ = await asyncio.wait({entering}, timeout=grace_s)
+        if done and not entering.cancelled() and entering.exception() is None:
+            with contextlib.suppress(Exception):
+                await manager.__aexit__(None, None, None)
+        elif not done:
+            entering.cancel()
+        raise
+
+
 def _classify(error: Exception) -> Exception:
     cause = error.__cause__
     status = getattr(cause, "status", None)
@@ -154,7 +181,7 @@ def _classify(error: Exception) -> Exception:
         return SessionError(f"the handshake failed with HTTP {status}")
     reason = cause.__class__.__name__ if cause is not None else "connection failed"
     detail = str(getattr(cause, "os_error", "") or "") or reason
-    return SessionError(f"cannot connect: {clip(detail, 160)}")
+    return Unreachable(f"cannot connect: {clip(detail, 160)}")
 
 
 def target_from_env(endpoint: str | None, model: str, api_version: str, timeout_s: float) -> ServiceTarget:

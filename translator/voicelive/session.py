@@ -20,21 +20,22 @@ the arbiter (registered by the session), events out through ``emit``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
-from translator.errors import ServiceRejected, SessionError, Throttled
+from translator.errors import ServiceRejected, ServiceUnreachable, SessionError, Throttled
 from translator.events import Notice, TranslatorEvent
 from translator.listen.arbiter import Arbiter
 from translator.listen.segmenter import Segment, Unsegmented
 from translator.logs import clip
 from translator.profile.model import Direction, Profile
 from translator.voicelive.backoff import Backoff
-from translator.voicelive.connect import ServiceTarget, open_connection
+from translator.voicelive.connect import ServiceTarget, Unreachable, open_connection
 from translator.voicelive.refusals import classify
 from translator.voicelive.turns import TurnStats, TurnTaking
 from translator.voicelive.turns_client import ClientTurns
@@ -109,6 +110,8 @@ class Session:
         self._seq = 0
         self._expires_at: float | None = None
         self._connected_at = 0.0
+        self._started = False  # a session.created was seen on some connection
+        self._linked = False  # a connection is open right now
         self._last_event = time.monotonic()
         self._log = log.bind(direction=self.key)
         arbiter.register(self.key, direction.source, self.decide)
@@ -146,6 +149,15 @@ class Session:
     def backlog_ms(self) -> int:
         return self.turns.backlog_ms()
 
+    @property
+    def connected(self) -> bool:
+        """A connection is open now (False while connecting or waiting to reconnect)."""
+        return self._linked
+
+    @property
+    def ever_started(self) -> bool:
+        return self._started
+
     # -- supervision ------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -165,6 +177,12 @@ class Session:
             except ServiceRejected:
                 raise
             except SessionError as e:
+                if isinstance(e, Unreachable) and not self._started:
+                    # A wrong endpoint or no network at all: retrying for a minute helps nobody.
+                    raise ServiceUnreachable(
+                        f"cannot reach the service at {self._target.endpoint} ({e}); check the endpoint "
+                        "(--endpoint, service.endpoint or $AZURE_COGNITIVE_SERVICES_ENDPOINT) and the network"
+                    ) from None
                 throttled = isinstance(e, (Throttled, _Transient))
                 lived = time.monotonic() - started
                 # An expected close (expiry) right after connecting is not trusted: it could be a
@@ -201,10 +219,18 @@ class Session:
                 self._emit(Notice(self.key, "reconnect", f"reconnecting: {e}"))
                 await asyncio.sleep(delay)
 
+    @contextlib.asynccontextmanager
+    async def _link(self) -> AsyncIterator[None]:
+        self._linked = True
+        try:
+            yield
+        finally:
+            self._linked = False
+
     async def _one_connection(self) -> None:
         self._connected_at = 0.0
         self._conn_no += 1
-        async with open_connection(self._target, heartbeat_s=self._t.heartbeat_s) as conn:
+        async with open_connection(self._target, heartbeat_s=self._t.heartbeat_s) as conn, self._link():
             self._connected_at = self._last_event = time.monotonic()
             self.turns.new_connection(self._conn_no)
             await self._configure(conn)
@@ -301,6 +327,7 @@ class Session:
         wire = self.turns.interpret(event)
         if isinstance(wire, SessionStarted):
             self._expires_at = self._trusted_expiry(wire.expires_at_s)
+            self._started = True
         return wire
 
     async def _receive(self, conn: Any) -> None:
