@@ -101,7 +101,12 @@ FAULTS: dict[str, Callable[[FaultPlan], None]] = {
 async def test_fault_loses_no_line_and_doubles_none(tmp_path: Path, fault: str) -> None:
     result, lines, emulator = await _translate_with(tmp_path, FAULTS[fault])
     _assert_each_utterance_once(lines, SAMPLES / "en-es-sample.yaml", tmp_path / "out")
-    if fault not in ("http_429_first_handshakes", "unknown_events"):
+    if fault == "http_429_first_handshakes":
+        assert emulator.options.faults.refused() == {"429": 3}, "the fault never fired"
+    elif fault == "unknown_events":
+        sent = [kind for record in emulator.records for kind in record.sent_types]
+        assert "rate_limits.updated" in sent, "the fault never fired"
+    else:
         assert emulator.options.faults.fired(), "the fault never fired"
     if fault in ("close_1011_mid_response", "tcp_abort_mid_response"):
         assert _logged(result, "reconnecting")
