@@ -8,6 +8,7 @@ anything else → ``SessionError`` (retried). Messages never carry credentials.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 from collections.abc import AsyncIterator
@@ -16,10 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
+import structlog
+
 from translator.errors import ServiceRejected, SessionError, Throttled, UsageError
 
 KEY_ENV = "AZURE_COGNITIVE_SERVICES_KEY"
 ENDPOINT_ENV = "AZURE_COGNITIVE_SERVICES_ENDPOINT"
+_SDK_LEAKS = ("Unclosed client session", "Unclosed connector")
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ def _credential(target: ServiceTarget) -> Any:
 async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> AsyncIterator[Any]:
     from azure.ai.voicelive.aio import ConnectionError, connect
 
+    _quiet_cancelled_handshakes(asyncio.get_running_loop())
     credential = _credential(target)
     try:
         manager = connect(
@@ -104,6 +111,28 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
         close = getattr(credential, "close", None)
         if close is not None:
             await close()
+
+
+def _quiet_cancelled_handshakes(loop: asyncio.AbstractEventLoop) -> None:
+    """SDK quirk: ``connect().__aenter__`` opens an aiohttp session and closes it only when
+    the handshake fails with a client error. A handshake cancelled mid-way (another
+    direction was refused, Ctrl-C) leaves it open, and aiohttp reports that when the
+    object is collected, at interpreter exit, after the program's last line. Harmless
+    then, so it goes to the debug log; every other loop error is handled as before."""
+    previous = loop.get_exception_handler()
+    if getattr(previous, "quiets_sdk_leaks", False):
+        return
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") in _SDK_LEAKS:
+            log.debug("sdk_session_left_open", message=context["message"])
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handler.quiets_sdk_leaks = True  # type: ignore[attr-defined]
+    loop.set_exception_handler(handler)
 
 
 def _classify(error: Exception) -> Exception:
