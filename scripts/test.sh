@@ -2,8 +2,19 @@
 # Install everything the tests need (Debian packages, then Python packages into .venv),
 # then run the linters and the whole test suite. The README's quickstart and .ci/run
 # both run this; extra arguments go to pytest.
+#
+#   bash scripts/test.sh            everything, on TEST_WORKERS pytest-xdist workers (default 2)
+#   bash scripts/test.sh --quick    the edit loop: lint, types, and the unit, emulator, subtitle
+#                                   and audio tests that neither run the CLI in real time
+#                                   (marker slow) nor open audio devices (marker needs_pulse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+QUICK=0
+PYTEST_ARGS=()
+for arg in "$@"; do
+  if [ "$arg" = "--quick" ]; then QUICK=1; else PYTEST_ARGS+=("$arg"); fi
+done
 
 APT_PACKAGES=(espeak-ng sox libsndfile1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins ffmpeg chromium)
 python3 -c "import ensurepip, venv" 2>/dev/null || APT_PACKAGES+=(python3-venv)
@@ -21,9 +32,21 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 PY=.venv/bin/python
-$PY -m pip install -q --disable-pip-version-check --upgrade pip
-$PY -m pip install -q --disable-pip-version-check -e '.[test]'
+# --quick skips the Python install while .venv is newer than pyproject.toml (the stamp).
+STAMP=.venv/.translator-installed
+if [ "$QUICK" = 0 ] || [ ! -e "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+  $PY -m pip install -q --disable-pip-version-check --upgrade pip
+  $PY -m pip install -q --disable-pip-version-check -e '.[test]'
+  touch "$STAMP"
+fi
 
 echo "== ruff";   $PY -m ruff check translator tests scripts
 echo "== mypy";   $PY -m mypy translator
-echo "== pytest"; $PY -m pytest -q -p no:cacheprovider "$@"
+if [ "$QUICK" = 1 ]; then
+  echo "== pytest (quick)"
+  $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" -m "not slow and not needs_pulse" \
+    tests/unit tests/emulator tests/subtitles tests/audio ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
+else
+  echo "== pytest"
+  $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
+fi

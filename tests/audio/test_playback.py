@@ -14,6 +14,8 @@ from tests.audio.signals import FloatArray, best_alignment, chirp, sine, to_pcm
 from translator.audio import AudioChunk, AudioDeviceError, Player
 from translator.events import TranslationAudio
 
+pytestmark = pytest.mark.needs_pulse
+
 RATE = 24_000
 EN_ES = "en-US>es-ES"
 ES_EN = "es-ES>en-US"

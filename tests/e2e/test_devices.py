@@ -21,6 +21,8 @@ from tests.audio.recording import Recorder, play_into
 from tests.audio.signals import best_alignment
 from tests.e2e.conftest import ROOT, SAMPLES, SECRET_KEY, read_jsonl, run_cli, start_cli
 
+pytestmark = pytest.mark.needs_pulse
+
 
 def _active_regions(
     x: np.ndarray, rate: int, floor: float = 0.01, gap_s: float = 0.3
@@ -38,6 +40,7 @@ def _active_regions(
     return regions
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("turns", ["client", "azure_semantic_vad"])
 def test_microphone_to_speaker_through_the_emulator(tmp_path: Path, turns: str) -> None:
     """The shipped pair profile, with this machine's or the service's turn detection."""
@@ -103,6 +106,7 @@ def test_microphone_to_speaker_through_the_emulator(tmp_path: Path, turns: str) 
     assert SECRET_KEY not in stderr
 
 
+@pytest.mark.slow
 def test_monitor_plays_the_original_under_the_translation(tmp_path: Path) -> None:
     """An interpreter booth: the original input is monitored on the speaker, ducked under translations."""
     profile = tmp_path / "booth.yaml"

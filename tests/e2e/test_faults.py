@@ -114,6 +114,7 @@ async def test_fault_loses_no_line_and_doubles_none(tmp_path: Path, fault: str) 
         assert len(_logged(result, "reconnecting")) >= 3
 
 
+@pytest.mark.slow
 async def test_missed_heartbeat_reconnects(tmp_path: Path) -> None:
     result, lines, _ = await _translate_with(
         tmp_path,
@@ -135,6 +136,7 @@ async def test_stalled_stream_reconnects(tmp_path: Path) -> None:
     assert any("stalled" in line for line in _logged(result, "reconnecting"))
 
 
+@pytest.mark.slow
 async def test_session_expiry_in_real_time(tmp_path: Path) -> None:
     result, lines, emulator = await _translate_with(
         tmp_path,
@@ -153,6 +155,7 @@ def two_minutes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return wav, scenario_path
 
 
+@pytest.mark.slow
 async def test_expiry_every_20_seconds_over_two_minutes(
     tmp_path: Path, two_minutes: tuple[Path, Path]
 ) -> None:
