@@ -177,4 +177,8 @@ async def test_oversized_frame_makes_the_sdk_close_with_1009(emulator: Emulator,
         with pytest.raises(ConnectionClosed) as info:
             await _translate(conn, sample)
         assert info.value.code == 1006 and conn._connection.close_code == 1009  # the SDK reports 1006
-    assert (await closed(emulator.records[0])).close_code == 1009
+    # The client closed with 1009 (above). The emulator sees that code only if the close frame
+    # reaches it before the client drops the socket, while it is still writing the 4 MiB frame:
+    # on a loaded machine it often is not, and the emulator sees an abort (1006).
+    assert (await closed(emulator.records[0])).close_code in (1009, 1006)
+    assert [f.kind for f in emulator.faults.fired()] == ["oversized_frame"]

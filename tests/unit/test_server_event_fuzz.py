@@ -61,7 +61,10 @@ CLIENT_TYPES = {
 
 def _absorb(session: Session, payload: Any) -> list[dict[str, Any]]:
     """Feed one event; check that it was dropped only if malformed, and never silently."""
-    event = ServerEvent._deserialize(payload, [])
+    try:
+        event = ServerEvent._deserialize(payload, [])
+    except (TypeError, ValueError):
+        return []  # conn.recv() raises ConnectionError for these; the session skips such a frame
     try:
         parse(event)
         malformed_event = False
