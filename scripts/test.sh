@@ -3,7 +3,8 @@
 # then run the linters and the whole test suite. The README's quickstart and .ci/run
 # both run this; extra arguments go to pytest.
 #
-#   bash scripts/test.sh            everything, on TEST_WORKERS pytest-xdist workers (default 2)
+#   bash scripts/test.sh            everything, on TEST_WORKERS pytest-xdist workers (default 4:
+#                                   most of the full run waits on real-time CLI runs, not the CPU)
 #   bash scripts/test.sh --quick    the edit loop: lint, types, and the unit, emulator, subtitle
 #                                   and audio tests that neither run the CLI in real time
 #                                   (marker slow) nor open audio devices (marker needs_pulse)
@@ -48,5 +49,5 @@ if [ "$QUICK" = 1 ]; then
     tests/unit tests/emulator tests/subtitles tests/audio ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
 else
   echo "== pytest"
-  $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
+  $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-4}" ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
 fi
