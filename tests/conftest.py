@@ -16,8 +16,12 @@ is a broken environment.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +56,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     if any(item.get_closest_marker("needs_pulse") for item in items) and _PULSE not in config.stash:
         _start_pulse(config)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Under pytest-xdist, device tests take turns (an inter-process lock): real-time audio
+    on a starved machine glitches, and in a 4-worker run beside ``stress-ng --cpu 1`` six
+    playback tests and all three device e2e tests failed (correlation, xruns, garbled
+    captures) while running side by side. Each worker still has its own daemon."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run_id is None or not item.get_closest_marker("needs_pulse"):
+        yield
+        return
+    path = Path(tempfile.gettempdir()) / f"translator-devices-{run_id}.lock"
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
