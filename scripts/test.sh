@@ -52,7 +52,7 @@ if [ "$QUICK" = 1 ]; then
 else
   echo "== pytest (no audio devices, ${TEST_WORKERS:-4} workers)"
   status=0
-  $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-4}" -m "not needs_pulse" \
+  $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-4}" --dist worksteal -m "not needs_pulse" \
     ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"} || { s=$?; [ "$s" = 5 ] || status=$s; }
   echo "== pytest (audio devices, one at a time)"
   $PY -m pytest -q -p no:cacheprovider -m needs_pulse ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"} || {

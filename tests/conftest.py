@@ -49,8 +49,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """After every deselection: start the daemon if a test that is going to run needs it.
 
     Under pytest-xdist the real-time tests (``slow``) go to the front of the queue, so
-    the longest runs start first and the short ones fill the gaps on the other worker
-    (every worker sorts the same way, as xdist requires).
+    the longest runs start first and the short ones fill the gaps on the other workers
+    (every worker sorts the same way, as xdist requires; ``--dist worksteal`` lets an
+    idle worker take queued tests from a busy one).
     """
     if os.environ.get("PYTEST_XDIST_WORKER"):
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
