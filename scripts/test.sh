@@ -2,8 +2,22 @@
 # Install everything the tests need (Debian packages, then Python packages into .venv),
 # then run the linters and the whole test suite. The README's quickstart and .ci/run
 # both run this; extra arguments go to pytest.
+#
+#   bash scripts/test.sh            everything: the tests that need no audio device on TEST_WORKERS
+#                                   pytest-xdist workers (default 4: most of that waits on real-time
+#                                   CLI runs, not the CPU), then the device tests one at a time
+#                                   (real-time audio glitches when they share a starved CPU)
+#   bash scripts/test.sh --quick    the edit loop: lint, types, and the unit, emulator, subtitle
+#                                   and audio tests that neither run the CLI in real time
+#                                   (marker slow) nor open audio devices (marker needs_pulse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+QUICK=0
+PYTEST_ARGS=()
+for arg in "$@"; do
+  if [ "$arg" = "--quick" ]; then QUICK=1; else PYTEST_ARGS+=("$arg"); fi
+done
 
 APT_PACKAGES=(espeak-ng sox libsndfile1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins ffmpeg chromium chromium-driver icecast2)
 # Real recorded speech with known text (tests/realspeech.py)
@@ -23,9 +37,28 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 PY=.venv/bin/python
-$PY -m pip install -q --disable-pip-version-check --upgrade pip
-$PY -m pip install -q --disable-pip-version-check -e '.[test]'
+# --quick skips the Python install while .venv is newer than pyproject.toml (the stamp).
+STAMP=.venv/.translator-installed
+if [ "$QUICK" = 0 ] || [ ! -e "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+  $PY -m pip install -q --disable-pip-version-check --upgrade pip
+  $PY -m pip install -q --disable-pip-version-check -e '.[test]'
+  touch "$STAMP"
+fi
 
 echo "== ruff";   $PY -m ruff check translator tests scripts
 echo "== mypy";   $PY -m mypy translator
-echo "== pytest"; $PY -m pytest -q -p no:cacheprovider "$@"
+if [ "$QUICK" = 1 ]; then
+  echo "== pytest (quick)"
+  $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" -m "not slow and not needs_pulse" \
+    tests/unit tests/emulator tests/subtitles tests/audio ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
+else
+  echo "== pytest (no audio devices, ${TEST_WORKERS:-4} workers)"
+  status=0
+  $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-4}" --dist worksteal -m "not needs_pulse" \
+    ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"} || { s=$?; [ "$s" = 5 ] || status=$s; }
+  echo "== pytest (audio devices, one at a time)"
+  $PY -m pytest -q -p no:cacheprovider -m needs_pulse ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"} || {
+    s=$?; [ "$s" = 5 ] || [ "$status" != 0 ] || status=$s  # 5: nothing selected (e.g. a -k filter)
+  }
+  exit "$status"
+fi

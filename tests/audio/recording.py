@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,18 @@ class Recorder:
             stderr=subprocess.DEVNULL,
             env=os.environ,
         )
+
+    def wait_for_tail(self, quiet_s: float = 0.25, timeout_s: float = 15.0) -> None:
+        """Wait until the recording ends in ``quiet_s`` of silence after sound: the monitor's
+        lag behind the sink grows on a loaded machine, so a fixed sleep may cut the end off."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            raw = self._file.read_bytes()
+            data = from_pcm(raw[: len(raw) // 2 * 2])
+            loud = np.flatnonzero(np.abs(data) > 0.01)
+            if loud.size and len(data) - int(loud[-1]) > quiet_s * 24_000:
+                return
+            time.sleep(0.05)
 
     def stop(self) -> FloatArray:
         self._proc.terminate()

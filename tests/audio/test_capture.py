@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import numpy as np
 import pytest
@@ -11,8 +12,14 @@ from tests.audio.recording import play_into
 from tests.audio.signals import best_alignment, chirp, dominant_hz, from_pcm, sine
 from translator.audio import AudioChunk, MicSource, open_source
 
+pytestmark = pytest.mark.needs_pulse
 
-async def record(mic: MicSource, seconds: float) -> list[AudioChunk]:
+
+async def record(
+    mic: MicSource, seconds: float, until: asyncio.Future[None] | None = None
+) -> list[AudioChunk]:
+    """Record at least ``seconds``; with ``until``, also until it is done and 0.5 s more
+    (a loaded machine may start the player late: wait for it, not for a fixed time)."""
     chunks: list[AudioChunk] = []
 
     async def consume() -> None:
@@ -21,6 +28,9 @@ async def record(mic: MicSource, seconds: float) -> list[AudioChunk]:
 
     task = asyncio.ensure_future(consume())
     await asyncio.sleep(seconds)
+    if until is not None:
+        await asyncio.wait_for(asyncio.shield(until), 30)
+        await asyncio.sleep(0.5)
     await mic.aclose()
     await asyncio.wait_for(task, 5)
     return chunks
@@ -43,13 +53,15 @@ async def test_mic_capture_matches_what_was_played(
         await asyncio.to_thread(proc.wait, 10)
 
     player = asyncio.ensure_future(play_soon())
-    chunks = await record(mic, 2.5)
+    started = time.monotonic()
+    chunks = await record(mic, 2.5, until=player)
+    elapsed_s = time.monotonic() - started
     await player
     assert mic.dropped_ms == 0 and mic.overflows == 0
     assert all(len(c.pcm) == 960 for c in chunks)
     assert [c.start_ms for c in chunks] == [20 * i for i in range(len(chunks))]  # a gapless timeline
     audio = from_pcm(b"".join(c.pcm for c in chunks))
-    assert 2.0 < len(audio) / 24_000 < 2.8
+    assert 2.0 < len(audio) / 24_000 < elapsed_s + 0.3  # about as long as it ran, no more
     lag, score = best_alignment(audio, signal)
     assert score > 0.98, f"captured signal differs (correlation {score:.3f} at {lag / 24:.0f} ms)"
     assert np.max(np.abs(audio[lag : lag + len(signal)])) < 0.6  # no gain added, no clipping

@@ -21,6 +21,7 @@ WINDOWS_LIKE = [
 ]
 
 
+@pytest.mark.needs_pulse
 def test_real_devices_are_listed_with_defaults() -> None:
     devices = list_devices()
     names = {d.name for d in devices}
@@ -77,6 +78,7 @@ def test_bad_specs_fail_with_one_line_listing_devices(spec: str, kind: str, mess
     assert message in str(info.value) and "\n" not in str(info.value)
 
 
+@pytest.mark.needs_pulse
 def test_open_source_resolves_microphones_by_name_and_index() -> None:
     mic = open_source("mic:PULSE")
     assert isinstance(mic, MicSource) and mic.device.name == "pulse"

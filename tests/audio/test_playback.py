@@ -14,6 +14,8 @@ from tests.audio.signals import FloatArray, best_alignment, chirp, sine, to_pcm
 from translator.audio import AudioChunk, AudioDeviceError, Player
 from translator.events import TranslationAudio
 
+pytestmark = pytest.mark.needs_pulse
+
 RATE = 24_000
 EN_ES = "en-US>es-ES"
 ES_EN = "es-ES>en-US"
@@ -58,7 +60,7 @@ async def test_burst_of_translated_speech_plays_whole_and_unchanged(speaker: Non
         for item in events(EN_ES, "u1", signal):  # the service sends faster than real time
             player.push(item)
         await player.drain(timeout_s=5)
-        await asyncio.sleep(0.3)  # the recording lags behind the sink
+        await asyncio.to_thread(recorder.wait_for_tail)  # the recording lags behind the sink
     finally:
         recorded = recorder.stop()
         player.close()
@@ -78,7 +80,7 @@ async def test_real_time_stream_has_no_underruns_after_the_prebuffer(speaker: No
         signal = chirp(300, 3000, 3.0, RATE)
         await paced(player, events(EN_ES, "u1", signal))
         await player.drain()
-        await asyncio.sleep(0.3)  # the recording lags behind the sink
+        await asyncio.to_thread(recorder.wait_for_tail)  # the recording lags behind the sink
     finally:
         recorded = recorder.stop()
         player.close()
@@ -120,7 +122,7 @@ async def test_two_directions_on_one_device_are_mixed(speaker: None) -> None:
             player.push(x)
             player.push(y)
         await player.drain()
-        await asyncio.sleep(0.3)  # the recording lags behind the sink
+        await asyncio.to_thread(recorder.wait_for_tail)  # the recording lags behind the sink
     finally:
         recorded = recorder.stop()
         player.close()
@@ -142,7 +144,7 @@ async def test_directions_on_separate_devices_each_get_a_stream(speaker: None) -
         ):
             player.push(item)
         await player.drain()
-        await asyncio.sleep(0.3)  # the recording lags behind the sink
+        await asyncio.to_thread(recorder.wait_for_tail)  # the recording lags behind the sink
     finally:
         recorded = recorder.stop()
         player.close()
@@ -167,7 +169,7 @@ async def test_monitor_is_ducked_while_a_translation_plays(speaker: None) -> Non
                 for item in events(EN_ES, "u1", sine(1250, 0.6, RATE, 0.3)):
                     player.push(item)
         await player.drain()
-        await asyncio.sleep(0.3)  # the recording lags behind the sink
+        await asyncio.to_thread(recorder.wait_for_tail)  # the recording lags behind the sink
     finally:
         recorded = recorder.stop()
         player.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +21,14 @@ import soundfile
 from tests.audio.recording import Recorder, play_into
 from tests.audio.signals import best_alignment
 from tests.e2e.conftest import ROOT, SAMPLES, SECRET_KEY, read_jsonl, run_cli, start_cli
+from tests.pulse import PulseAudio
+
+pytestmark = pytest.mark.needs_pulse
+
+
+def _recording_streams(pulse: PulseAudio) -> int:
+    """Recording streams open on the daemon (the run's microphone is one of them)."""
+    return len(pulse.pactl("list", "short", "source-outputs").stdout.splitlines())
 
 
 def _active_regions(
@@ -38,8 +47,9 @@ def _active_regions(
     return regions
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("turns", ["client", "azure_semantic_vad"])
-def test_microphone_to_speaker_through_the_emulator(tmp_path: Path, turns: str) -> None:
+def test_microphone_to_speaker_through_the_emulator(tmp_path: Path, turns: str, pulse: PulseAudio) -> None:
     """The shipped pair profile, with this machine's or the service's turn detection."""
     speech, rate = soundfile.read(SAMPLES / "en-es-sample.wav", dtype="float64")
     assert rate == 24_000
@@ -48,6 +58,7 @@ def test_microphone_to_speaker_through_the_emulator(tmp_path: Path, turns: str) 
     profile.write_text(shipped.replace("type: client", f"type: {turns}", 1), encoding="utf-8")
     assert f"type: {turns}" in profile.read_text(encoding="utf-8")
     recorder = Recorder("vspk.monitor")
+    streams_before = _recording_streams(pulse)
     proc = start_cli(
         "run",
         str(profile),
@@ -63,8 +74,23 @@ def test_microphone_to_speaker_through_the_emulator(tmp_path: Path, turns: str) 
         "--stats",
         str(tmp_path / "stats.json"),
     )
+    log_lines: list[str] = []
+    readers = [  # both pipes drained while the run goes on: logs kept, stdout read and dropped
+        threading.Thread(target=lambda: log_lines.extend(proc.stderr or []), daemon=True),
+        threading.Thread(target=lambda: (proc.stdout or "").read() and None, daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
     try:
-        time.sleep(2.0)  # let the run open the microphone and connect
+        # speak only once the run listens: the microphone is open and both directions are
+        # connected (start-up takes longer on a loaded machine; a fixed wait lost the first words)
+        deadline = time.monotonic() + 60
+        while not (
+            _recording_streams(pulse) > streams_before
+            and sum('"event": "session_started"' in line for line in list(log_lines)) >= 2
+        ):
+            assert proc.poll() is None and time.monotonic() < deadline, "the run never started listening"
+            time.sleep(0.1)
         player = play_into("vmic", speech)
         player.wait(timeout=60)
         deadline = time.monotonic() + 20
@@ -76,8 +102,11 @@ def test_microphone_to_speaker_through_the_emulator(tmp_path: Path, turns: str) 
         time.sleep(3.0)  # let the last translation play out
     finally:
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        for reader in readers:
+            reader.join(timeout=10)
         recorded = recorder.stop()
+    stderr = "".join(log_lines)
     assert proc.returncode == 0, stderr[-3000:]
     # the shipped profile's max_segment_ms holds for every turn type: nothing is ignored
     assert '"event": "profile_field_ignored"' not in stderr
@@ -103,6 +132,7 @@ def test_microphone_to_speaker_through_the_emulator(tmp_path: Path, turns: str) 
     assert SECRET_KEY not in stderr
 
 
+@pytest.mark.slow
 def test_monitor_plays_the_original_under_the_translation(tmp_path: Path) -> None:
     """An interpreter booth: the original input is monitored on the speaker, ducked under translations."""
     profile = tmp_path / "booth.yaml"

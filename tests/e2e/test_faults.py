@@ -101,7 +101,12 @@ FAULTS: dict[str, Callable[[FaultPlan], None]] = {
 async def test_fault_loses_no_line_and_doubles_none(tmp_path: Path, fault: str) -> None:
     result, lines, emulator = await _translate_with(tmp_path, FAULTS[fault])
     _assert_each_utterance_once(lines, SAMPLES / "en-es-sample.yaml", tmp_path / "out")
-    if fault not in ("http_429_first_handshakes", "unknown_events"):
+    if fault == "http_429_first_handshakes":
+        assert emulator.options.faults.refused() == {"429": 3}, "the fault never fired"
+    elif fault == "unknown_events":
+        sent = [kind for record in emulator.records for kind in record.sent_types]
+        assert "rate_limits.updated" in sent, "the fault never fired"
+    else:
         assert emulator.options.faults.fired(), "the fault never fired"
     if fault in ("close_1011_mid_response", "tcp_abort_mid_response"):
         assert _logged(result, "reconnecting")
@@ -109,6 +114,7 @@ async def test_fault_loses_no_line_and_doubles_none(tmp_path: Path, fault: str) 
         assert len(_logged(result, "reconnecting")) >= 3
 
 
+@pytest.mark.slow
 async def test_missed_heartbeat_reconnects(tmp_path: Path) -> None:
     result, lines, _ = await _translate_with(
         tmp_path,
@@ -130,6 +136,7 @@ async def test_stalled_stream_reconnects(tmp_path: Path) -> None:
     assert any("stalled" in line for line in _logged(result, "reconnecting"))
 
 
+@pytest.mark.slow
 async def test_session_expiry_in_real_time(tmp_path: Path) -> None:
     result, lines, emulator = await _translate_with(
         tmp_path,
@@ -148,6 +155,7 @@ def two_minutes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return wav, scenario_path
 
 
+@pytest.mark.slow
 async def test_expiry_every_20_seconds_over_two_minutes(
     tmp_path: Path, two_minutes: tuple[Path, Path]
 ) -> None:

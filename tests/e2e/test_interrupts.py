@@ -13,6 +13,8 @@ import srt
 
 from tests.e2e.conftest import SAMPLES, SECRET_KEY, start_cli
 
+pytestmark = pytest.mark.slow  # real-time runs, stopped mid-way
+
 
 def _start(out: Path) -> subprocess.Popen[str]:
     return start_cli(

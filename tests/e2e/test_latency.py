@@ -28,6 +28,8 @@ from translator.emulator import Emulator, EmulatorOptions, load_scenario
 sys.path.insert(0, str(ROOT / "scripts"))
 from benchlib import continuous_recording, profile_yaml  # noqa: E402
 
+pytestmark = pytest.mark.slow  # 40 s of speech in real time
+
 MAX_SEGMENT_MS = 4000
 
 

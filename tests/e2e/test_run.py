@@ -26,7 +26,7 @@ def _assert_one_translation_per_utterance(lines: list[dict[str, Any]], scenario:
         assert abs(got["end_ms"] - want["end_ms"]) <= 500
 
 
-@pytest.mark.parametrize("mode", ["realtime", "fast"])
+@pytest.mark.parametrize("mode", [pytest.param("realtime", marks=pytest.mark.slow), "fast"])
 def test_paired_profile_translates_each_utterance_once_in_its_direction(
     tmp_path: Path, sample_scenario: dict[str, Any], mode: str
 ) -> None:
@@ -162,6 +162,7 @@ def test_bad_usage_exits_2_with_one_line(tmp_path: Path, args: list[str], words:
     assert words in result.stderr.splitlines()[-1]
 
 
+@pytest.mark.needs_pulse
 def test_bad_audio_and_devices_exit_2_with_one_line(tmp_path: Path) -> None:
     garbage = tmp_path / "talk.wav"
     garbage.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(range(256)) * 8)

@@ -114,7 +114,11 @@ def _assert_driven_by_the_client(emulator: Emulator, kind: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "fast"), [("azure_semantic_vad", False), ("azure_semantic_vad_multilingual", True)]
+    ("kind", "fast"),
+    [
+        pytest.param("azure_semantic_vad", False, marks=pytest.mark.slow),
+        ("azure_semantic_vad_multilingual", True),
+    ],
 )
 async def test_one_to_many_with_the_service_detecting_turns(
     tmp_path: Path, many_recording: tuple[Path, Path, dict[str, Any]], kind: str, fast: bool
@@ -134,7 +138,10 @@ async def test_one_to_many_with_the_service_detecting_turns(
     _assert_driven_by_the_client(emulator, kind)
 
 
-@pytest.mark.parametrize(("kind", "fast"), [("server_vad", False), ("azure_semantic_vad", True)])
+@pytest.mark.parametrize(
+    ("kind", "fast"),
+    [pytest.param("server_vad", False, marks=pytest.mark.slow), ("azure_semantic_vad", True)],
+)
 async def test_a_pair_on_one_input_translates_each_utterance_once_in_its_direction(
     tmp_path: Path, sample_scenario: dict[str, Any], kind: str, fast: bool
 ) -> None:
@@ -170,7 +177,10 @@ FAULTS: dict[str, tuple[Callable[[FaultPlan], None], bool]] = {
 }
 
 
-@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize(
+    "fault",
+    [pytest.param(f, marks=pytest.mark.slow) if not FAULTS[f][1] else f for f in sorted(FAULTS)],
+)
 async def test_service_turns_lose_no_line_and_double_none(tmp_path: Path, fault: str) -> None:
     plan, fast = FAULTS[fault]
     scenario_path = SAMPLES / "en-es-sample.yaml"
@@ -219,6 +229,7 @@ async def test_a_failed_transcription_is_still_translated_from_the_audio(tmp_pat
     assert audio_items.count("input_audio") == 1
 
 
+@pytest.mark.slow
 def test_ctrl_c_mid_sentence_translates_what_was_said(tmp_path: Path) -> None:
     """Ctrl-C while the second sentence is spoken: the flush commits what was heard of it,
     and that part, no other words, is translated before the run ends cleanly."""

@@ -71,6 +71,7 @@ async def test_http_429_for_first_handshakes(sample: Recording) -> None:
             assert info.value.__cause__.status == 429
         async with session(emu.url) as conn:
             assert (await conn.recv()).type == "session.created"
+    assert options.faults.refused() == {"429": 2}
 
 
 @pytest.mark.parametrize("code", ["rate_limit_exceeded", "server_error"])
@@ -108,6 +109,7 @@ async def test_stall_mid_response_trips_receive_timeout(emulator: Emulator, samp
     async with session(emulator.url, connection_options={"receive_timeout": 0.5}) as conn:
         with pytest.raises(TimeoutError):
             await _translate(conn, sample)
+    assert [f.kind for f in emulator.faults.fired()] == ["stall_mid_response"]
 
 
 async def test_stalled_connection_and_no_pong(sample: Recording) -> None:
@@ -137,7 +139,9 @@ async def test_unknown_events_from_a_scenario_file(tmp_path: Path, sample: Recor
         events = await _translate(conn, sample)
     bare = [e for e in events if type(e) is ServerEvent]
     assert [e.type for e in bare] == ["rate_limits.updated"]
+    assert "rate_limits.updated" in emu.records[0].sent_types, "the emulator never sent the unknown event"
     assert events[-1].response.status == "incomplete"
+    assert [f.kind for f in emu.faults.fired()] == ["response_incomplete"]
 
 
 async def test_error_event_can_end_the_response_as_failed(emulator: Emulator, sample: Recording) -> None:
@@ -173,4 +177,8 @@ async def test_oversized_frame_makes_the_sdk_close_with_1009(emulator: Emulator,
         with pytest.raises(ConnectionClosed) as info:
             await _translate(conn, sample)
         assert info.value.code == 1006 and conn._connection.close_code == 1009  # the SDK reports 1006
-    assert (await closed(emulator.records[0])).close_code == 1009
+    # The client closed with 1009 (above). The emulator sees that code only if the close frame
+    # reaches it before the client drops the socket, while it is still writing the 4 MiB frame:
+    # on a loaded machine it often is not, and the emulator sees an abort (1006).
+    assert (await closed(emulator.records[0])).close_code in (1009, 1006)
+    assert [f.kind for f in emulator.faults.fired()] == ["oversized_frame"]

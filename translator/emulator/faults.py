@@ -127,6 +127,10 @@ class FaultPlan:
     def fired(self) -> list[UtteranceFault]:
         return [f for i, f in enumerate(self.utterance_faults) if i in self._fired]
 
+    def refused(self) -> dict[str, int]:
+        """Handshakes refused so far by each ``http_*_first_n`` switch ("403", "404", "429", "5xx")."""
+        return dict(self._rejected)
+
     def merge(self, other: FaultPlan) -> None:
         """Add another plan's faults (used to fold a scenario's faults into the options')."""
         self.http_403_first_n = max(self.http_403_first_n, other.http_403_first_n)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
+import structlog
+
 from translator.errors import ServiceRejected, SessionError, Throttled, UsageError
 from translator.logs import clip, redact
 
@@ -28,6 +30,9 @@ class Unreachable(SessionError):
 
 KEY_ENV = "AZURE_COGNITIVE_SERVICES_KEY"
 ENDPOINT_ENV = "AZURE_COGNITIVE_SERVICES_ENDPOINT"
+_SDK_LEAKS = ("Unclosed client session", "Unclosed connector")
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ def _credential(target: ServiceTarget) -> Any:
 async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> AsyncIterator[Any]:
     from azure.ai.voicelive.aio import ConnectionError, connect
 
+    _quiet_cancelled_handshakes(asyncio.get_running_loop())
     credential = _credential(target)
     try:
         manager = connect(
@@ -103,7 +109,6 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
             # sets none, and aiohttp's default waits 300 s on a peer that never answers.
             conn = await asyncio.wait_for(_enter(manager), target.connect_timeout_s)
         except asyncio.TimeoutError:
-            _forget_abandoned_session()
             raise SessionError(f"no answer to the handshake within {target.connect_timeout_s:g} s") from None
         except ConnectionError as e:
             raise _classify(e) from None
@@ -124,25 +129,25 @@ async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> Async
             await close()
 
 
-def _forget_abandoned_session() -> None:
-    """A handshake cancelled by our timeout leaves the SDK's aiohttp ``ClientSession``
-    unclosed (it is a local of the SDK's ``__aenter__``; its socket is already closed by
-    the cancellation). Drop the "Unclosed client session" report for exactly that case,
-    so a retryable timeout prints one line, not a stray error."""
-    loop = asyncio.get_running_loop()
+def _quiet_cancelled_handshakes(loop: asyncio.AbstractEventLoop) -> None:
+    """SDK quirk: ``connect().__aenter__`` opens an aiohttp session and closes it only when
+    the handshake fails with a client error. A handshake cancelled mid-way (another
+    direction was refused, Ctrl-C) leaves it open, and aiohttp reports that when the
+    object is collected, at interpreter exit, after the program's last line. Harmless
+    then, so it goes to the debug log; every other loop error is handled as before."""
     previous = loop.get_exception_handler()
-    if getattr(previous, "_translator_filter", False):
+    if getattr(previous, "quiets_sdk_leaks", False):
         return
 
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if "client_session" in context and str(context.get("message", "")).startswith("Unclosed client"):
-            return
-        if previous is not None:
+        if context.get("message") in _SDK_LEAKS:
+            log.debug("sdk_session_left_open", message=context["message"])
+        elif previous is not None:
             previous(loop, context)
         else:
             loop.default_exception_handler(context)
 
-    handler._translator_filter = True  # type: ignore[attr-defined]
+    handler.quiets_sdk_leaks = True  # type: ignore[attr-defined]
     loop.set_exception_handler(handler)
 
 
