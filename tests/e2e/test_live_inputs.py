@@ -121,6 +121,7 @@ def _recording_streams(pulse: PulseAudio) -> int:
     return len(pulse.pactl("list", "short", "source-outputs").stdout.splitlines())
 
 
+@pytest.mark.needs_pulse
 def test_system_audio_played_to_the_speaker_is_translated(tmp_path: Path, pulse: PulseAudio) -> None:
     speech, rate = soundfile.read(SPEECH, dtype="float64")
     assert rate == 24_000
@@ -153,6 +154,7 @@ def test_system_audio_played_to_the_speaker_is_translated(tmp_path: Path, pulse:
         assert phrase in text, text
 
 
+@pytest.mark.needs_pulse
 def test_loopback_of_an_unknown_output_lists_the_outputs(tmp_path: Path) -> None:
     result = run_cli("run", str(_profile(tmp_path)), "--emulator", "--input", "loopback:nosuch", timeout=60)
     assert result.code == 2

@@ -22,7 +22,7 @@ from tests.e2e.conftest import read_jsonl
 from tests.serve.helpers import ServedRun, TcpProxy, chromium, wait_for
 from translator.emulator.speechgen import ScriptLine, synthesize, write_scenario
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_pulse]
 
 LINES = [
     ("Welcome to the annual meeting of the association.", "Bienvenidos a la reunión anual de la asociación."),
