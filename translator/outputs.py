@@ -136,8 +136,9 @@ def plan_outputs(
                 _check_subtitle_suffix(option, path)
                 wanted.append(SubtitleOutput(path, d.target))
     outs = tuple(dict.fromkeys(wanted))
-    for s in outs:
-        claim(s.path, f"--subtitles {s.path}" if subtitles else f"subtitles {s.path}")
+    for s in outs:  # one file asked for with two contents (a target's, and every one) is refused
+        what = f"({s.target_language})" if s.target_language else "(every language)"
+        claim(s.path, f"--subtitles {s.path} {what}" if subtitles else f"subtitles {s.path} {what}")
 
     wavs: dict[str, str] = {}
     for d in profile.directions:

@@ -29,6 +29,7 @@ directions:
 turn_detection:
   type: {kind}
   silence_duration_ms: 500
+  max_segment_ms: 8000  # the sample's 4.1 s sentence stays whole: these tests count one line each
 """
 
 PAIR = """
@@ -39,6 +40,7 @@ directions:
   - {{source: es-ES, target: en-US}}
 turn_detection:
   type: {kind}
+  max_segment_ms: 8000
 """
 
 MANY = """
@@ -50,6 +52,7 @@ directions:
   - {{source: en-US, target: de-DE}}
 turn_detection:
   type: {kind}
+  max_segment_ms: 8000
   end_of_utterance: {{model: semantic_detection_v1, timeout_ms: 1000}}
 """
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import srt
-
 from tests.e2e.conftest import run_cli
 
 
@@ -18,10 +16,12 @@ def test_same_file_for_two_different_contents_is_refused(tmp_path: Path) -> None
     )  # fmt: skip
     assert result.code == 2, result.stderr[-1500:]
     line = result.stderr.strip().splitlines()[-1]
-    assert line.startswith("translator: error:") and "same file" in line
+    assert line.startswith("translator: error:") and "both write" in line
 
 
-def test_two_spellings_of_one_file_get_one_writer(tmp_path: Path) -> None:
+def test_two_spellings_of_one_file_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """Real paths are compared: a symlinked folder or a '..' is the same file, and one file
+    gets one writer, so the aliases are refused (exit 2, one line) and nothing is written."""
     out = tmp_path / "out"
     out.mkdir()
     (tmp_path / "link").symlink_to(out)
@@ -31,6 +31,7 @@ def test_two_spellings_of_one_file_get_one_writer(tmp_path: Path) -> None:
         "--subtitles", str(out / "sub" / ".." / "all.srt"),
         timeout=120,
     )  # fmt: skip
-    assert result.code == 0, result.stderr[-1500:]
-    cues = list(srt.parse((out / "all.srt").read_text(encoding="utf-8")))
-    assert [c.index for c in cues] == list(range(1, len(cues) + 1)) and len(cues) >= 4
+    assert result.code == 2, result.stderr[-1500:]
+    assert result.stderr.strip().splitlines()[-1].startswith("translator: error:")
+    assert "both write" in result.stderr and "Traceback" not in result.stderr
+    assert not (out / "all.srt").exists()

@@ -56,6 +56,8 @@ def open_source(
         )
     if path.is_dir():
         raise AudioFileError(f"cannot read audio file {spec!r}: it is a directory")
+    if path.is_file() and path.stat().st_size == 0:
+        raise AudioFileError(f"cannot read audio file {spec!r}: the file is empty (0 bytes)")
     # A FIFO or a device is not sniffed here: opening it may wait for a writer for ever, so
     # soundfile opens it in its own thread (``file_source.py``).
     if audio_stream in (None, 0) and (not path.is_file() or _soundfile_format(path) in SOUNDFILE_FORMATS):

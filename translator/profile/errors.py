@@ -26,6 +26,9 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+_LISTED = 3
+
+
 def _others(
     problems: list[tuple[tuple[str | int, ...], Any]],
     first_path: tuple[str | int, ...],
@@ -75,7 +78,10 @@ def describe(error: ValidationError, filename: str, lines: dict[Any, int], root:
     elif first["type"] in _SEQUENCE_TYPES:
         message = f"should be a list, not {_shown(first.get('input'))}"
     others = _others(problems, first_path, lines)
-    suffix = f" (also {'; '.join(others)})" if others else ""
+    # Every other problem is named, up to a bound: 20k unknown keys are one line, not a book.
+    more = len(others) - _LISTED
+    listed = others[:_LISTED] + ([f"and {more} more problems"] if more > 0 else [])
+    suffix = f" (also {'; '.join(listed)})" if listed else ""
     location = f"{filename}:{where}" if where else filename
     return f"{location}: {format_path(path)}: {message}{suffix}"
 

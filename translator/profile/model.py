@@ -30,6 +30,8 @@ from translator.profile.yamlpos import YamlRefused, format_path, line_of, load_w
 
 BCP47 = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?")  # whole string: fullmatch
 
+_MAX_DIRECTIONS = 500
+
 OPENAI_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar")
 
 DEFAULT_AZURE_VOICES = {
@@ -280,7 +282,7 @@ class Profile(_Model):
     input: str = Field("mic", description="shared input: a file, a URL, mic[:NAME], loopback[:OUTPUT]")
     output: str = Field("default", description="default output device for directions without their own")
     # Each direction is a connection of its own; 500 is far past one machine's capacity (README).
-    directions: tuple[Direction, ...] = Field(min_length=1, max_length=500)
+    directions: tuple[Direction, ...] = Field(min_length=1, max_length=_MAX_DIRECTIONS)
     turn_detection: TurnDetection = Field(default_factory=TurnDetection)
     transcription: Transcription = Field(default_factory=Transcription)
     glossary: tuple[GlossaryEntry, ...] = ()
@@ -352,6 +354,13 @@ def parse_profile(text: str, filename: str = "<profile>") -> Profile:
     if not isinstance(data, dict):
         raise ProfileError(f"{filename}:1: a profile is a YAML mapping with at least 'directions'")
     _refuse_secrets(data, filename, lines)
+    directions = data.get("directions")
+    if isinstance(directions, list) and len(directions) > _MAX_DIRECTIONS:  # before validating each one
+        at = line_of(lines, ("directions",)) or 1
+        raise ProfileError(
+            f"{filename}:{at}: directions: {len(directions)} directions; at most {_MAX_DIRECTIONS} "
+            "(each is a connection of its own)"
+        )
     try:
         return Profile.model_validate(data)
     except ValidationError as e:
