@@ -70,8 +70,10 @@ def _absorb(session: Session, payload: Any) -> list[dict[str, Any]]:
         malformed_event = False
     except (AttributeError, KeyError, TypeError, ValueError):  # what the session swallows
         malformed_event = True
-    with capture_logs() as logs:
-        session.absorb(event)
+    with capture_logs() as logs:  # what the receive loop does with one SDK event
+        wire = session.turns.interpret(event)
+        if wire is not None:
+            session.turns.on(wire)
     logged = [entry for entry in logs if entry["event"] == "malformed_server_event"]
     if payload in SEQUENCE:
         assert not malformed_event and not logged, f"a well-formed {payload['type']} was dropped"

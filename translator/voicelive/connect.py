@@ -199,3 +199,12 @@ def target_from_env(endpoint: str | None, model: str, api_version: str, timeout_
     return ServiceTarget(
         check_endpoint(endpoint), model, api_version, os.environ.get(KEY_ENV) or None, timeout_s
     )
+
+
+def close_code(conn: Any, reported: int) -> int:
+    """The close code of an SDK connection that ended. SDK quirk: after a TCP abort the SDK
+    reports 1000, while its private transport (``conn._connection``) knows the real 1006
+    (protocol notes §9). Read here, in the one module that holds the SDK's quirks."""
+    ws = getattr(conn, "_connection", None)
+    code = getattr(ws, "close_code", None)
+    return int(code) if isinstance(code, int) else reported

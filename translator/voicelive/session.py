@@ -35,7 +35,7 @@ from translator.listen.segmenter import Segment, Unsegmented
 from translator.logs import clip
 from translator.profile.model import Direction, Profile
 from translator.voicelive.backoff import Backoff
-from translator.voicelive.connect import ServiceTarget, Unreachable, open_connection
+from translator.voicelive.connect import ServiceTarget, Unreachable, close_code, open_connection
 from translator.voicelive.refusals import classify
 from translator.voicelive.turns import TurnStats, TurnTaking
 from translator.voicelive.turns_client import ClientTurns
@@ -109,7 +109,7 @@ class Session:
         self._conn_no = 0
         self._seq = 0
         self._expires_at: float | None = None
-        self._connected_at = 0.0
+        self._connected_at: float | None = None  # monotonic time of the current connection
         self._started = False  # a session.created was seen on some connection
         self._linked = False  # a connection is open right now
         self._last_event = time.monotonic()
@@ -138,10 +138,6 @@ class Session:
     def decide(self, utterance: str, translate: bool, source_text: str) -> None:
         self.turns.decide(utterance, translate, source_text)
         self._wake.set()
-
-    def absorb(self, event: Any) -> None:
-        """Take one SDK event as the receive loop does (the fuzz tests use it)."""
-        self.turns.absorb(event)
 
     def finished(self) -> bool:
         return self.turns.finished()
@@ -193,7 +189,7 @@ class Session:
                     backoff.reset()
                 else:
                     failures += 1
-                    if self._connected_at and lived < self._t.quick_failure_s and not throttled:
+                    if self._connected_at is not None and lived < self._t.quick_failure_s and not throttled:
                         quick += 1
                 if quick >= self._t.max_quick_failures:
                     raise ServiceRejected(
@@ -228,7 +224,7 @@ class Session:
             self._linked = False
 
     async def _one_connection(self) -> None:
-        self._connected_at = 0.0
+        self._connected_at = None
         self._conn_no += 1
         async with open_connection(self._target, heartbeat_s=self._t.heartbeat_s) as conn, self._link():
             self._connected_at = self._last_event = time.monotonic()
@@ -308,7 +304,7 @@ class Session:
         except asyncio.TimeoutError:
             raise _Dropped(f"no answer from the service for {timeout_s:.0f} s") from None
         except ConnectionClosed as e:
-            code = _close_code(conn, e.code)
+            code = close_code(conn, e.code)
             raise _Dropped(f"closed by the service (code {code})", expected=self.turns.expiring) from None
         except ConnectionError as e:
             if isinstance(e.__cause__, (ValueError, TypeError)):
@@ -375,17 +371,10 @@ class Session:
             raise _Dropped(f"send failed: {e.__cause__ or e}") from None
 
     def _renewal_due(self) -> bool:
-        if self._expires_at is None or not self._connected_at:
+        if self._expires_at is None or self._connected_at is None:
             return False
         if time.monotonic() - self._connected_at < self._t.renew_floor_s:
             return False  # never renew more often than the floor, whatever the clocks say
         connected_wall = time.time() - (time.monotonic() - self._connected_at)
         margin = min(self._t.renew_margin_s, 0.25 * max(self._expires_at - connected_wall, 0.0))
         return time.time() >= self._expires_at - margin
-
-
-def _close_code(conn: Any, reported: int) -> int:
-    # The SDK reports 1000 for an abort; the transport knows the real code (protocol notes §9).
-    ws = getattr(conn, "_connection", None)
-    code = getattr(ws, "close_code", None)
-    return int(code) if isinstance(code, int) else reported

@@ -205,12 +205,6 @@ class TurnTaking:
             self._log.debug("unknown_server_event", type=str(getattr(event, "type", "?"))[:60])
         return wire
 
-    def absorb(self, event: Any) -> None:
-        """Take one SDK event as the receive loop does."""
-        wire = self.interpret(event)
-        if wire is not None:
-            self.on(wire)
-
     def on(self, wire: WireEvent) -> None:  # noqa: C901 - one flat match over the wire vocabulary
         match wire:
             case Transcribed(item_id=item, text=text, locale=locale):
