@@ -34,15 +34,6 @@ class SpeechStarted:
 
 
 @dataclass(frozen=True, slots=True)
-class SourcePartial:
-    """Unstable transcription text of the open utterance (whole text so far)."""
-
-    direction: str
-    utterance: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class SourceFinal:
     """The final transcription of an utterance that this direction will translate."""
 
@@ -132,7 +123,6 @@ class Notice:
 
 TranslatorEvent = (
     SpeechStarted
-    | SourcePartial
     | SourceFinal
     | TranslationPartial
     | TranslationAudio

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from structlog.testing import capture_logs
 
-from translator.audio import AudioChunk, AudioQueueClosed, DropOldestAudioQueue, FileSource, fan_out
+from translator.audio import AudioChunk, AudioQueueClosed, DropOldestAudioQueue
 
 RATE = 24_000
 
@@ -61,17 +61,3 @@ async def test_close_wakes_a_waiting_consumer() -> None:
     queue.close()
     with pytest.raises(AudioQueueClosed):
         await getter
-
-
-async def test_fan_out_slow_consumer_loses_only_its_own_audio(tmp_path: object) -> None:
-    import numpy as np
-    import soundfile
-
-    path = tmp_path / "one_second.wav"  # type: ignore[operator]
-    soundfile.write(str(path), np.zeros(RATE, dtype=np.int16), RATE, subtype="PCM_16")
-    fast = DropOldestAudioQueue(max_ms=2000, sample_rate_hz=RATE, name="fast")
-    slow = DropOldestAudioQueue(max_ms=200, sample_rate_hz=RATE, name="slow")
-    await fan_out(FileSource(path, realtime=False), [fast, slow])
-    assert fast.dropped_ms == 0 and slow.dropped_ms == 800
-    assert len([c async for c in fast]) == 50
-    assert [c.start_ms async for c in slow][0] == 800

@@ -7,7 +7,6 @@ from translator.events import (
     Latency,
     Notice,
     SourceFinal,
-    SourcePartial,
     SpeechStarted,
     TranslationAudio,
     TranslationFinal,
@@ -75,8 +74,6 @@ def direction_events(
     out: list[tuple[int, TranslatorEvent]] = []
     for utterance, start, end, text, translation in lines:
         out.append((start + 300, SpeechStarted(direction, utterance, start)))
-        half = text[: len(text) // 2]
-        out.append((start + 600, SourcePartial(direction, utterance, half)))
         out.append((end + 400, SourceFinal(direction, utterance, source, target, start, end, text)))
         out.append(
             (end + 500, TranslationPartial(direction, utterance, translation[: len(translation) // 2]))

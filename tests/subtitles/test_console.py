@@ -14,7 +14,7 @@ from typing import TextIO
 import pytest
 
 from tests.subtitles.scenario import EN_ES, ES_EN, two_way_run
-from translator.events import SourcePartial, TranslationFinal, TranslationPartial
+from translator.events import TranslationFinal, TranslationPartial
 from translator.subtitles import SubtitleOptions, open_stdout_sink
 from translator.subtitles.console import fit_tail
 from translator.subtitles.textunits import display_width
@@ -77,7 +77,13 @@ def test_terminal_shows_live_status_lines_and_keeps_final_lines(terminal: tuple[
     sink = open_stdout_sink(SubtitleOptions(), stream=stream)
     output = ""
     saw_two_status_lines = False
-    for event in two_way_run():
+    events = two_way_run()
+    # en→es starts translating its long utterance while es→en shows its own partial.
+    first_es_en = next(
+        i for i, e in enumerate(events) if isinstance(e, TranslationPartial) and e.direction == ES_EN
+    )
+    events.insert(first_es_en, TranslationPartial(EN_ES, "u2", "Tengo que tomar"))
+    for event in events:
         sink.handle(event)
         output += _drain(master)
         screen = render(output)
@@ -128,7 +134,6 @@ def test_quiet_terminal_prints_only_final_lines(terminal: tuple[TextIO, int]) ->
 def test_pipe_gets_no_partials_or_escape_codes() -> None:
     stream = io.StringIO()
     sink = open_stdout_sink(SubtitleOptions(), stream=stream)
-    sink.handle(SourcePartial(EN_ES, "u1", "Where is"))
     sink.handle(TranslationPartial(ES_EN, "v1", "Good"))
     sink.handle(TranslationFinal(EN_ES, "u1", "en-US", "es-ES", 12_400, 13_000, "¿Dónde?", "Where?"))
     sink.close()

@@ -15,7 +15,7 @@ Module map::
     loopback.py     system audio: a PulseAudio/PipeWire monitor source through PortAudio
     mic.py          InputStream capture → chunks
     source.py       open_source(spec): which reader takes an input
-    queue.py        DropOldestAudioQueue, fan_out
+    queue.py        DropOldestAudioQueue: bounded, drops the oldest audio
     devices.py      device listing, table, spec matching
     jitter.py       pure: jitter buffer, ducking gain, soft clipper
     output.py       one OutputStream and the feeds mixed into it
@@ -31,7 +31,7 @@ from translator.audio.file_source import FileSource
 from translator.audio.mic import MicSource
 from translator.audio.output import DeviceStats
 from translator.audio.player import Player, PlayerStats
-from translator.audio.queue import AudioQueueClosed, DropOldestAudioQueue, fan_out
+from translator.audio.queue import AudioQueueClosed, DropOldestAudioQueue
 from translator.audio.source import open_source
 from translator.audio.wav_sink import WavSink
 
@@ -50,7 +50,6 @@ __all__ = [
     "Player",
     "PlayerStats",
     "WavSink",
-    "fan_out",
     "format_device_table",
     "list_devices",
     "open_source",

@@ -1,4 +1,4 @@
-"""A bounded audio queue that never blocks its producer, and the fan-out from one source to many.
+"""A bounded audio queue that never blocks its producer (microphone, stream decoder).
 
 Drop policy: the queue holds at most ``max_ms`` of audio. ``put_nowait`` never waits;
 when a new chunk would exceed the bound, the *oldest* queued chunks are dropped and
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 import structlog
 
-from translator.audio.chunk import BYTES_PER_SAMPLE, AudioChunk, AudioSource
+from translator.audio.chunk import BYTES_PER_SAMPLE, AudioChunk
 from translator.audio.errors import AudioError
 
 log = structlog.get_logger(__name__)
@@ -97,14 +97,3 @@ class DropOldestAudioQueue:
                 yield await self.get()
             except AudioQueueClosed:
                 return
-
-
-async def fan_out(source: AudioSource, queues: Sequence[DropOldestAudioQueue]) -> None:
-    """Copy every chunk of ``source`` into each queue (never waiting on any), then close them all."""
-    try:
-        async for chunk in source.chunks():
-            for queue in queues:
-                queue.put_nowait(chunk)
-    finally:
-        for queue in queues:
-            queue.close()

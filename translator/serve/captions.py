@@ -18,7 +18,6 @@ from typing import Literal
 
 from translator.events import (
     SourceFinal,
-    SourcePartial,
     TranslationFinal,
     TranslationPartial,
     TranslatorEvent,
@@ -81,8 +80,6 @@ class CaptionBook:
         match event:
             case TranslationPartial():
                 return self._partial(target_of(event.direction), event.utterance, event.text)
-            case SourcePartial() if event.direction in self._original:
-                return self._partial(ORIGINAL, event.utterance, event.text)
             case TranslationFinal():
                 return self._final(event.target_language, event)
             case SourceFinal() if event.direction in self._original:

@@ -24,7 +24,6 @@ import structlog
 from translator.events import (
     Notice,
     SourceFinal,
-    SourcePartial,
     TranslationFinal,
     TranslationPartial,
     TranslatorEvent,
@@ -83,10 +82,9 @@ class ConsoleSink:
         if self._closed or self._broken:
             return
         match event:
-            case SourcePartial() | TranslationPartial() if self._live:
-                source_label, pair_label = _labels(event.direction)
-                label = source_label if isinstance(event, SourcePartial) else pair_label
-                self._status[event.direction] = (f"[~ {label}]", self._clean(event.text))
+            case TranslationPartial() if self._live:
+                _, pair_label = _labels(event.direction)
+                self._status[event.direction] = (f"[~ {pair_label}]", self._clean(event.text))
                 self._emit([])
             case SourceFinal():
                 self._status.pop(event.direction, None)

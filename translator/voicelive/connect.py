@@ -15,13 +15,16 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import structlog
 
 from translator.errors import ServiceRejected, SessionError, Throttled, UsageError
 from translator.logs import clip, redact
+
+if TYPE_CHECKING:
+    from azure.ai.voicelive.aio import VoiceLiveConnection
 
 
 class Unreachable(SessionError):
@@ -91,7 +94,9 @@ def _credential(target: ServiceTarget) -> Any:
 
 
 @asynccontextmanager
-async def open_connection(target: ServiceTarget, *, heartbeat_s: float) -> AsyncIterator[Any]:
+async def open_connection(
+    target: ServiceTarget, *, heartbeat_s: float
+) -> AsyncIterator[VoiceLiveConnection]:
     from azure.ai.voicelive.aio import ConnectionError, connect
 
     _quiet_cancelled_handshakes(asyncio.get_running_loop())
@@ -151,7 +156,7 @@ def _quiet_cancelled_handshakes(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_exception_handler(handler)
 
 
-async def _enter(manager: Any, grace_s: float = 1.5) -> Any:
+async def _enter(manager: Any, grace_s: float = 1.5) -> VoiceLiveConnection:
     """``manager.__aenter__()``, closing what it opened even when we are cancelled meanwhile.
 
     The SDK creates an aiohttp ClientSession inside ``__aenter__`` and closes it only on
@@ -201,7 +206,7 @@ def target_from_env(endpoint: str | None, model: str, api_version: str, timeout_
     )
 
 
-def close_code(conn: Any, reported: int) -> int:
+def close_code(conn: VoiceLiveConnection, reported: int) -> int:
     """The close code of an SDK connection that ended. SDK quirk: after a TCP abort the SDK
     reports 1000, while its private transport (``conn._connection``) knows the real 1006
     (protocol notes §9). Read here, in the one module that holds the SDK's quirks."""

@@ -24,7 +24,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -44,6 +44,9 @@ from translator.voicelive.utterances import UtteranceTable
 from translator.voicelive.wire import outbound
 from translator.voicelive.wire.configure import session_config
 from translator.voicelive.wire.inbound import ServerError, SessionConfigured, SessionStarted, WireEvent
+
+if TYPE_CHECKING:
+    from azure.ai.voicelive.aio import VoiceLiveConnection
 
 log = structlog.get_logger(__name__)
 
@@ -247,7 +250,7 @@ class Session:
             for t in done:
                 t.result()  # re-raise the failure that ended the connection
 
-    async def _configure(self, conn: Any) -> None:
+    async def _configure(self, conn: VoiceLiveConnection) -> None:
         first = await self._next_wire(conn, timeout_s=self._target.connect_timeout_s)
         if isinstance(first, ServerError):
             self._refused(first, "the session")
@@ -293,7 +296,7 @@ class Session:
             return None
         return expires_at_s
 
-    async def _next_wire(self, conn: Any, timeout_s: float | None = None) -> WireEvent | None:
+    async def _next_wire(self, conn: VoiceLiveConnection, timeout_s: float | None = None) -> WireEvent | None:
         """The next event as a wire event (None for one to ignore); a drop raises ``_Dropped``."""
         from azure.ai.voicelive.aio import ConnectionClosed, ConnectionError
 
@@ -326,7 +329,7 @@ class Session:
             self._started = True
         return wire
 
-    async def _receive(self, conn: Any) -> None:
+    async def _receive(self, conn: VoiceLiveConnection) -> None:
         while True:
             wire = await self._next_wire(conn)
             if wire is not None:
@@ -346,7 +349,7 @@ class Session:
 
     # -- sending ----------------------------------------------------------------------------
 
-    async def _send(self, conn: Any) -> None:
+    async def _send(self, conn: VoiceLiveConnection) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -359,7 +362,7 @@ class Session:
             if self._renewal_due() and self.turns.quiet():
                 raise _Renew()
 
-    async def _post(self, conn: Any, event: outbound.ClientEvent) -> None:
+    async def _post(self, conn: VoiceLiveConnection, event: outbound.ClientEvent) -> None:
         """Send one client event, with an id of ours so errors can be matched to it."""
         from azure.ai.voicelive.aio import ConnectionError
 
