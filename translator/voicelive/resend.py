@@ -10,6 +10,8 @@ the past in steps, so keeping an hour of input costs no memory.
 
 from __future__ import annotations
 
+from collections import deque
+
 _TRIM_STEP_BYTES = 48_000  # trim in steps of at least 1 s at 24 kHz
 
 
@@ -57,3 +59,37 @@ class ResendBuffer:
         if before - self.start >= _TRIM_STEP_BYTES:
             del self._data[: before - self.start]
             self.start = before
+
+
+_HEARD_WITHIN_S = 1.0
+"""Audio sent this long before the service's last event has surely been heard."""
+
+
+class HeardMarks:
+    """How much of the audio sent on this connection the service has surely heard: all
+    that was sent ``_HEARD_WITHIN_S`` before its latest event (it was there, and events
+    come in order)."""
+
+    def __init__(self) -> None:
+        self._sends: deque[tuple[float, int]] = deque(maxlen=512)  # (monotonic s, offset sent up to)
+        self._last_event_s = 0.0
+
+    def sent(self, now_s: float, offset: int) -> None:
+        if self._sends and now_s - self._sends[-1][0] < 0.05:
+            self._sends.pop()  # one mark per 50 ms is plenty
+        self._sends.append((now_s, offset))
+
+    def event(self, now_s: float) -> None:
+        self._last_event_s = now_s
+
+    def heard(self, origin: int) -> int:
+        """The offset up to which the audio was surely heard (``origin``: none yet)."""
+        heard = origin
+        for sent_s, offset in self._sends:
+            if sent_s > self._last_event_s - _HEARD_WITHIN_S:
+                break
+            heard = offset
+        return heard
+
+    def clear(self) -> None:
+        self._sends.clear()

@@ -18,16 +18,10 @@ connection, and ``_origin`` maps them onto the input timeline. The start include
 prefix padding and the end includes the silence that ended the turn. Both are taken
 off, so subtitles line up with the speech.
 
-Long turns: the service closes a turn only at its own pause. When a turn's speech
-has run ``max_segment_ms`` and the client's detector hears a gap between words (or
-``_CUT_GRACE_MS`` later in any case), the client commits the buffer itself. The SDK
-documents this: a manual commit "during VAD activation" is allowed, and the item id
-of ``speech_started`` then need not be the one ``speech_stopped`` gives [SRC
-``ServerEventInputAudioBufferSpeechStarted``]. Which id the commit gets is not
-documented, so both are taken: the commit's answer is the committed item whose id is
-the cut turn's or unknown. The speech goes on as a new utterance that starts at the
-cut, and takes the next unknown id the service gives (``speech_started``,
-``speech_stopped`` or ``committed``).
+Long turns: the service closes a turn only at its own pause. Past ``max_segment_ms``
+the client ends the turn itself with a manual commit (``long_turns.py`` says when, and
+how far the input may run ahead meanwhile). The commit's answer is the committed item
+whose id is the cut turn's or unknown; the speech goes on as a new utterance from the cut.
 
 End of input: a little silence, then one manual commit. Its answer comes after every
 event about the audio before it, so once it arrives nothing more is to come. The
@@ -55,7 +49,8 @@ from translator.listen.arbiter import Arbiter
 from translator.listen.clock import InputClock
 from translator.listen.segmenter import Segment, Unsegmented
 from translator.profile.model import Direction, TurnDetection
-from translator.voicelive.resend import ResendBuffer
+from translator.voicelive.long_turns import LongTurns
+from translator.voicelive.resend import HeardMarks, ResendBuffer
 from translator.voicelive.turns import TurnTaking
 from translator.voicelive.utterances import Decision, Stage, Utterance
 from translator.voicelive.wire import INPUT_RATE_HZ
@@ -68,8 +63,6 @@ from translator.voicelive.wire.inbound import (
     WireEvent,
 )
 
-_HEARD_WITHIN_S = 1.0
-"""Audio sent this long before the service's last event has surely been heard."""
 _UNREPORTED_MS = 1_000
 """Speech can start this long before a heard point and not be reported yet."""
 _MAX_RESEND_MS = 120_000
@@ -78,14 +71,6 @@ _TAIL_MS = 300
 """Silence after the end of input, on top of ``silence_duration_ms``."""
 _HISTORY = 2
 """Exchanges given to each response as context."""
-_CUT_GRACE_MS = 700
-"""Past ``max_segment_ms``, how long a long turn waits for a gap between words."""
-_HOLD_S = 1.5
-"""How long the input is held at a long turn's bound before the client cuts it there."""
-_CUT_ANSWER_S = 10.0
-"""A cut's commit unanswered this long is given up (the input flows again)."""
-_TALK_TOLERANCE_MS = 500
-"""How much later than the service's turn start the client's detector may hear the talk begin."""
 
 
 class _Flush(enum.Enum):
@@ -108,19 +93,7 @@ class ServerTurns(TurnTaking):
         self._resend = ResendBuffer(INPUT_RATE_HZ)
         self._padding_ms = turn_detection.prefix_padding_ms
         self._silence_ms = turn_detection.silence_duration_ms
-        self._limit_ms = turn_detection.max_segment_ms
-        self._pause_ms = self._talk_ms = 0
-        """The client detector's pause, and talk without a real pause, at the end of the
-        newest audio."""
-        self._cutting: tuple[Utterance | None, int, int] | None = None
-        """A long turn this client committed (and the input time of the cut), unanswered."""
-        self._continuation: Utterance | None = None
-        """The speech after a cut, until the service gives it an item id."""
-        self._uncut: set[str] = set()
-        """Utterances whose cut the service refused: not tried again."""
-        self._cut_sent_s = 0.0
-        self._held_since: float | None = None
-        """Since when the input is held at the bound of a long turn (``_send_bound``)."""
+        self._long = LongTurns(turn_detection.max_segment_ms, self._log)
         self._id_prefix = id_prefix
         self._count = 0
         self._sent = 0
@@ -133,8 +106,7 @@ class ServerTurns(TurnTaking):
         self._clock = InputClock()
         self._history: deque[tuple[str, str]] = deque(maxlen=_HISTORY)
         self._hidden: set[str] = set()  # utterances nobody was told had started
-        self._sends: deque[tuple[float, int]] = deque(maxlen=512)  # (monotonic s, resend offset sent)
-        self._last_event_s = 0.0
+        self._heard = HeardMarks()
 
     # -- the input side -----------------------------------------------------------------
 
@@ -142,7 +114,7 @@ class ServerTurns(TurnTaking):
         if not isinstance(item, Unsegmented):
             raise TypeError("the service detects this session's turns: push raw audio")
         self._resend.append(item.pcm)
-        self._pause_ms, self._talk_ms = item.pause_ms, item.talk_ms
+        self._long.listen(item.pause_ms, item.talk_ms)
         self._clock.advance(self._resend.end_ms, wall_s)
         self._bound()
 
@@ -170,11 +142,7 @@ class ServerTurns(TurnTaking):
         for u in self.utterances.utts.values():
             if not u.terminal and u.transcript is None:
                 return max(self._heard_from(u), self._resend.start_ms)
-        heard = self._origin
-        for sent_s, offset in self._sends:
-            if sent_s > self._last_event_s - _HEARD_WITHIN_S:
-                break
-            heard = offset
+        heard = self._heard.heard(self._origin)
         return max(self._boundary_ms, self._resend.ms(heard) - _UNREPORTED_MS, self._resend.start_ms)
 
     def new_connection(self, number: int) -> None:
@@ -194,9 +162,9 @@ class ServerTurns(TurnTaking):
                 u.reset_response()
                 u.item_id = None
         self._sent = self._origin = self._resend.offset(resume_ms)
-        self._sends.clear()
+        self._heard.clear()
         self._flush = _Flush.NONE
-        self._cutting = self._continuation = self._held_since = None
+        self._long.reset()
 
     def backlog_ms(self) -> int:
         """Input behind the oldest turn that is sure to be answered. An open turn is not:
@@ -225,14 +193,14 @@ class ServerTurns(TurnTaking):
         out = self._outbox[:]
         self._outbox.clear()
         out.extend(self._appends(now_s))
-        if self._cutting is not None and now_s - self._cut_sent_s > _CUT_ANSWER_S:
-            self._log.warning("cut_unanswered", waited_s=round(now_s - self._cut_sent_s, 1))
-            self._cutting = None  # never wait for ever: the input flows again
-        cut = self._cut_due(now_s)
-        if cut is not None:
-            turn, start_ms = cut
-            self._cut_sent_s = now_s
-            self._cutting = (turn, self._resend.ms(self._sent), start_ms)
+        self._long.expire(now_s)
+        anchor = self._anchor() if self._long.pending is None else None
+        sent_ms = self._resend.ms(self._sent)
+        if anchor is not None and self._long.due(
+            *anchor, sent_ms=sent_ms, input_end_ms=self._resend.end_ms, now_s=now_s
+        ):
+            turn, start_ms = anchor
+            self._long.sent(turn, sent_ms, start_ms, now_s)
             out.append(
                 wire.commit(wire.EventId(wire.Purpose.CUT, self._connection, turn.id if turn else None))
             )
@@ -241,7 +209,7 @@ class ServerTurns(TurnTaking):
             self.input_done
             and self._flush is _Flush.NONE
             and self._sent >= self._resend.end
-            and not self._cutting
+            and self._long.pending is None
         ):
             # Silence lets the turn detection close the last turn as it would live.
             silence = bytes((self._silence_ms + _TAIL_MS) * INPUT_RATE_HZ // 1000 * 2)
@@ -261,56 +229,23 @@ class ServerTurns(TurnTaking):
             )
         self.utterances.forget_finished()
         self._hidden &= self.utterances.utts.keys()
-        self._uncut &= self.utterances.utts.keys()
+        self._long.refused &= self.utterances.utts.keys()
         return out
 
     def tick(self, now_s: float) -> bool:
         """Also due: a long turn held long enough to cut, or a cut unanswered for too long
         (nothing else would wake the sender once a fast input has ended)."""
         due = super().tick(now_s)
-        held = self._held_since is not None and now_s - self._held_since >= _HOLD_S
-        stale = self._cutting is not None and now_s - self._cut_sent_s > _CUT_ANSWER_S
-        return due or held or stale
+        return due or self._long.held_long(now_s) or self._long.stale(now_s)
 
     def _open_turn(self) -> Utterance | None:
         """The turn the service has not ended yet, that a cut may end."""
-        if self._limit_ms is None or self._flush is not _Flush.NONE:
+        if self._long.limit_ms is None or self._flush is not _Flush.NONE:
             return None
         u = next(
             (v for v in self.utterances.live() if v.stage is Stage.OPEN and v.id not in self._hidden), None
         )
-        return None if u is None or u.id in self._uncut else u
-
-    def _cut_due(self, now_s: float) -> tuple[Utterance | None, int] | None:
-        """A turn whose speech ran past ``max_segment_ms``: cut at a gap between words, or
-        ``_CUT_GRACE_MS`` later, or, once the input is held at that bound, after
-        ``_HOLD_S`` (the service had time to end the turn itself and did not)."""
-        anchor = self._anchor() if self._cutting is None else None
-        if anchor is None or self._limit_ms is None:
-            return None
-        u, start_ms = anchor
-        now_ms = self._resend.ms(self._sent)
-        speech_ms = now_ms - start_ms
-        held = self._held_since is not None
-        if u is None:  # talk the service has not announced as a turn: cut only at the bound
-            if held and self._held_since is not None and now_s - self._held_since >= _HOLD_S:
-                self._log.info("long_talk_cut", speech_ms=speech_ms, announced=False)
-                return anchor
-            return None
-        # In fast mode the service may be seconds behind what was sent: the turn is long only
-        # if the client's detector heard no real pause since it began (else the service is
-        # about to end it, and a commit now would take the next speech with it).
-        talked = self._talk_ms > 0 and self._resend.end_ms - self._talk_ms <= u.start_ms + _TALK_TOLERANCE_MS
-        at_pause = self._pause_ms > 0 and not held  # the pause is at the end of the input, not at a hold
-        if talked and (
-            speech_ms >= self._limit_ms + _CUT_GRACE_MS or (speech_ms >= self._limit_ms and at_pause)
-        ):
-            self._log.info("long_turn_cut", utterance=u.id, speech_ms=speech_ms, at_pause=at_pause)
-            return anchor
-        if held and self._held_since is not None and now_s - self._held_since >= _HOLD_S:
-            self._log.info("long_turn_cut", utterance=u.id, speech_ms=speech_ms, at_pause=False, held=True)
-            return anchor
-        return None
+        return None if u is None or u.id in self._long.refused else u
 
     def _anchor(self) -> tuple[Utterance | None, int] | None:
         """Where the speech that a cut would end began: the open turn's start; else, while
@@ -318,23 +253,15 @@ class ServerTurns(TurnTaking):
         (never before the last known turn's end)."""
         if (u := self._open_turn()) is not None:
             return u, u.start_ms
-        if self._limit_ms is None or self._flush is not _Flush.NONE or self._talk_ms == 0:
+        if self._long.limit_ms is None or self._flush is not _Flush.NONE or self._long.talk_ms == 0:
             return None
-        return None, max(self._boundary_ms, self._resend.end_ms - self._talk_ms)
+        return None, max(self._boundary_ms, self._resend.end_ms - self._long.talk_ms)
 
     def _send_bound(self) -> int:
-        """How far the input may be sent: no further than ``max_segment_ms`` + the grace past
-        the start of the turn that is still open (or of the cut being answered), so that a
-        cut never lands further than that, however far ahead the input is (fast mode)."""
-        if self._limit_ms is None:
-            return self._resend.end
-        if self._cutting is not None:
-            start_ms = self._cutting[1]
-        elif (anchor := self._anchor()) is not None:
-            start_ms = anchor[1]
-        else:
-            return self._resend.end
-        return self._resend.offset(start_ms + self._limit_ms + _CUT_GRACE_MS)
+        """How far the input may be sent (``LongTurns.bound_ms``), as a resend offset."""
+        anchor = self._anchor() if self._long.pending is None else None
+        bound_ms = self._long.bound_ms(anchor[1] if anchor is not None else None)
+        return self._resend.end if bound_ms is None else self._resend.offset(bound_ms)
 
     def _audio_of(self, u: Utterance) -> wire.ClientEvent:
         """``u``'s audio from the resend buffer, for a response that cannot quote its transcript."""
@@ -351,23 +278,18 @@ class ServerTurns(TurnTaking):
             self._origin += self._resend.start - self._sent
             self._sent = self._resend.start
         bound = max(self._sent, self._send_bound())
-        if bound < self._resend.end:
-            self._held_since = now_s if self._held_since is None else self._held_since
-        else:
-            self._held_since = None
+        self._long.hold(bound < self._resend.end, now_s)
         piece = self._resend.read(self._sent, bound - self._sent)
         out = wire.append(piece)
         self._sent += len(piece)
         if out:
-            if self._sends and now_s - self._sends[-1][0] < 0.05:
-                self._sends.pop()  # one mark per 50 ms is plenty
-            self._sends.append((now_s, self._sent))
+            self._heard.sent(now_s, self._sent)
         return out
 
     # -- what the service said --------------------------------------------------------------
 
     def on(self, wire: WireEvent) -> None:
-        self._last_event_s = time.monotonic()  # the service was there: it had heard what came before
+        self._heard.event(time.monotonic())
         super().on(wire)
 
     def _on_input(self, wire: WireEvent) -> None:
@@ -397,16 +319,8 @@ class ServerTurns(TurnTaking):
         u.heard_from_ms = heard_from_ms
         return u
 
-    def _adopt(self, item: str) -> Utterance | None:
-        """The speech after a cut takes the first item id the service gives it."""
-        c, self._continuation = self._continuation, None
-        if c is None or c.terminal or c.item_id is not None:
-            return None
-        c.item_id = item
-        return c
-
     def _began(self, item: str, heard_from_ms: int) -> None:
-        if self._adopt(item) is not None:
+        if self._long.adopt(item) is not None:
             return
         start_ms = heard_from_ms + self._padding_ms
         u = self._new_utterance(item, heard_from_ms, start_ms)
@@ -419,7 +333,7 @@ class ServerTurns(TurnTaking):
         self._emit(SpeechStarted(self.key, u.id, start_ms))
 
     def _ended_at(self, item: str, end_ms: int) -> None:
-        u = self.utterances.by_item(item) or self._adopt(item)
+        u = self.utterances.by_item(item) or self._long.adopt(item)
         if u is None or u.stage is not Stage.OPEN:
             return
         self._close(u, end_ms - self._silence_ms, end_ms)
@@ -436,8 +350,8 @@ class ServerTurns(TurnTaking):
         u = self.utterances.by_item(item)
         # The answer to a cut: an item of no known turn, or of a turn still open (the service
         # commits its own turns only after their speech_stopped, which closes them first).
-        if self._cutting is not None and (u is None or u.stage is Stage.OPEN):
-            if u is None and self._cutting[0] is None:
+        if self._long.pending is not None and (u is None or u.stage is Stage.OPEN):
+            if u is None and self._long.pending.turn is None:
                 self._cut_alone(item)
             else:
                 self._split(item, u)
@@ -454,24 +368,22 @@ class ServerTurns(TurnTaking):
         """The answer to a cut: the turn so far is this item; the speech goes on as a new
         utterance from the cut. ``announced``: the open turn the item names, when the
         service announced it after the cut was sent (fast mode)."""
-        assert self._cutting is not None
-        (cut, cut_ms, _), self._cutting = self._cutting, None
-        u = announced or cut
+        cut = self._long.answered()
+        u = announced or cut.turn
         assert u is not None
         u.item_id = item
-        self._close(u, cut_ms, cut_ms)
+        self._close(u, cut.cut_ms, cut.cut_ms)
         u.stage = Stage.COMMITTED
-        c = self._new_utterance(None, cut_ms, cut_ms)
-        self._continuation = c
-        self._emit(SpeechStarted(self.key, c.id, cut_ms))
+        c = self._new_utterance(None, cut.cut_ms, cut.cut_ms)
+        self._long.continuation = c
+        self._emit(SpeechStarted(self.key, c.id, cut.cut_ms))
 
     def _cut_alone(self, item: str) -> None:
         """The answer to a cut of talk the service never announced: an utterance of its own."""
-        assert self._cutting is not None
-        (_, cut_ms, start_ms), self._cutting = self._cutting, None
-        u = self._new_utterance(item, start_ms, start_ms)
-        self._emit(SpeechStarted(self.key, u.id, start_ms))
-        self._close(u, cut_ms, cut_ms)
+        cut = self._long.answered()
+        u = self._new_utterance(item, cut.start_ms, cut.start_ms)
+        self._emit(SpeechStarted(self.key, u.id, cut.start_ms))
+        self._close(u, cut.cut_ms, cut.cut_ms)
         u.stage = Stage.COMMITTED
 
     def _unannounced(self, item: str) -> Utterance:
@@ -482,8 +394,8 @@ class ServerTurns(TurnTaking):
         speaking = next((u for u in self.utterances.live() if u.stage is Stage.OPEN), None)
         if speaking is not None:
             speaking.item_id = item
-            if speaking is self._continuation:
-                self._continuation = None
+            if speaking is self._long.continuation:
+                self._long.continuation = None
             return speaking
         u = self._new_utterance(item, self._boundary_ms, self._boundary_ms)
         self._hidden.add(u.id)
@@ -493,10 +405,8 @@ class ServerTurns(TurnTaking):
         if source.purpose is wire.Purpose.FLUSH and self._flush is _Flush.SENT:
             self._flush = _Flush.DONE  # nothing was left in the buffer
             return True
-        if source.purpose is wire.Purpose.CUT and self._cutting is not None:
-            if self._cutting[0] is not None:
-                self._uncut.add(self._cutting[0].id)  # refused: the service's own detector ends the turn
-            self._cutting = None
+        if source.purpose is wire.Purpose.CUT and self._long.pending is not None:
+            self._long.refuse()
             return True
         return False
 
