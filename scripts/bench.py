@@ -53,7 +53,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import (  # noqa: E402
     ROOT,
-    EmulatorProcess,
     continuous_recording,
     loop_recording,
     machine,
@@ -63,6 +62,7 @@ from benchlib import (  # noqa: E402
     rss_mb,
     run_directions,
 )
+from emuproc import EmulatorProcess  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "translator-bench"
 HERE = Path(__file__).resolve()

@@ -40,13 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import (  # noqa: E402
     ROOT,
-    EmulatorProcess,
     continuous_recording,
     loop_recording,
     machine,
     profile_yaml,
     quiet_logs,
 )
+from emuproc import EmulatorProcess  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "translator-bench"
 

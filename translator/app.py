@@ -18,29 +18,31 @@ import asyncio
 import contextlib
 import functools
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
 
-from translator.errors import InputError, Interrupted, TranslatorError, UsageError
-from translator.events import TranslationAudio, TranslatorEvent
+from translator.errors import InputError, Interrupted, TranslatorError
 from translator.listen.arbiter import Arbiter
 from translator.listen.pipeline import InputPipeline
 from translator.listen.segmenter import VadParams
-from translator.logs import redact, redact_fields, register_secret
+from translator.logs import redact, register_secret
 from translator.outputs import OutputPlan, StagedOutputs, plan_outputs, resolve_profile_path
-from translator.outputs_io import NamedOutput, on_first_result, settle, write_output_text
-from translator.outputs_io import close_all as _close_all
+from translator.outputs_io import close_all, on_first_result, settle, write_output_text
 from translator.profile.model import Direction, Profile
 from translator.samples import Sample
 from translator.samples import bundled as bundled_samples
 from translator.samples import pick as pick_sample
+from translator.sinks import Dispatcher, drain_and_close, open_audience, open_player, open_sinks, tap_all
 from translator.summary import summarize
 from translator.voicelive.connect import ServiceTarget, target_from_env
 from translator.voicelive.session import Session, SessionTimings
+
+if TYPE_CHECKING:
+    from translator.audio import Player
+    from translator.serve import AudienceServer, ServeOptions
 
 log = structlog.get_logger(__name__)
 
@@ -67,38 +69,12 @@ class RunOptions:
     quiet: bool = False
     bilingual: Literal["off", "source-first", "translation-first"] | None = None
     stats_path: Path | None = None
-    serve: Any = None  # translator.serve.ServeOptions: the audience server, when asked for
+    serve: ServeOptions | None = None
+    """The audience server, when asked for."""
     audio_stream: int | None = None
     profile_dir: Path | None = None  # the profile's own paths are relative to it
     trailing_silence_ms: int = 1000
     timings: SessionTimings = field(default_factory=SessionTimings)
-
-
-class Dispatcher:
-    """Routes every event to every sink, in order, on the event loop."""
-
-    def __init__(self) -> None:
-        self._handlers: list[Callable[[TranslatorEvent], None]] = []
-        self.failures: list[str] = []
-        """Outputs that failed to write (a full disk...): reported once, then left out."""
-
-    def add(self, handler: Callable[[TranslatorEvent], None]) -> None:
-        self._handlers.append(handler)
-
-    def __call__(self, event: TranslatorEvent) -> None:
-        if not isinstance(event, TranslationAudio):  # every text that reaches a sink, redacted once here
-            event = redact_fields(event)
-        for handler in self._handlers:
-            try:
-                handler(event)
-            except (TranslatorError, OSError) as e:  # one output failing (a full disk) never stops the others
-                self._drop(handler, e)
-
-    def _drop(self, handler: Callable[[TranslatorEvent], None], error: Exception) -> None:
-        message = redact(str(error))
-        log.error("output_failed", error=message)
-        self.failures.append(message)
-        self._handlers = [h for h in self._handlers if h is not handler]
 
 
 class Run:
@@ -108,8 +84,8 @@ class Run:
         self._input_tasks: list[asyncio.Future[None]] = []
         self._sessions: list[tuple[Session, asyncio.Future[None]]] = []
         self._stop_requested = False
-        self._player: Any = None
-        self._audience: Any = None
+        self._player: Player | None = None
+        self._audience: AudienceServer | None = None
         self._dispatch = Dispatcher()
         self._staged = StagedOutputs({})
         self._warned_sample = False
@@ -139,13 +115,14 @@ class Run:
             dispatch = Dispatcher()
             dispatch.add(on_first_result(lambda: staged.publish_all(except_=[plan.stats or ""])))
             # Exit runs in reverse: inputs close, then subtitle files, then the player drains.
-            player = self._open_player(dispatch)
+            self._player = player = open_player(self.profile, dispatch, play=self.options.play)
             if player is not None:
-                stack.push_async_callback(_drain_and_close, player)
-            closers = self._open_sinks(dispatch, plan, staged)
-            stack.callback(_close_all, closers)
+                stack.push_async_callback(drain_and_close, player)
+            closers = open_sinks(self.profile, self.options, dispatch, plan, staged)
+            stack.callback(close_all, closers)
             if self.options.serve is not None:
-                stack.push_async_callback(self._open_audience(dispatch).aclose)
+                self._audience = open_audience(self.profile, self.options.serve, dispatch)
+                stack.push_async_callback(self._audience.aclose)
             sessions, pipelines = self._build(target, dispatch, sources)
             for p in pipelines:
                 stack.push_async_callback(p.aclose)
@@ -217,87 +194,6 @@ class Run:
             return str(self._sample().audio)  # the quickstart: the bundled recording through the emulator
         return spec
 
-    # -- sinks ------------------------------------------------------------------------------
-
-    def _open_sinks(self, dispatch: Dispatcher, plan: OutputPlan, staged: StagedOutputs) -> list[Any]:
-        from translator.audio import WavSink
-        from translator.subtitles import SubtitleError, SubtitleOptions, open_stdout_sink, open_subtitle_sink
-
-        sub = self.profile.subtitles
-        options = SubtitleOptions(
-            max_chars=sub.max_chars,
-            max_lines=sub.max_lines,
-            min_duration_ms=sub.min_duration_ms,
-            max_cps=sub.max_cps,
-            bilingual=self.options.bilingual or sub.bilingual,
-            track=sub.track,
-            profanity=sub.profanity,
-        )
-        sinks: list[Any] = []
-        stdout_taken = any(s.path == "-" for s in plan.subtitles)
-        try:
-            for out in plan.subtitles:
-                if out.path == "-":
-                    sinks.append(
-                        open_stdout_sink(options, quiet=self.options.quiet, ordered=self.options.fast)
-                    )
-                else:
-                    temp = staged.path_for(out.path)
-                    sink = open_subtitle_sink(temp, options, target_language=out.target_language)
-                    sinks.append(NamedOutput(sink, out.path, temp))
-            if not stdout_taken and not self.options.quiet:
-                sinks.append(open_stdout_sink(options, quiet=False, ordered=self.options.fast))
-        except (SubtitleError, OSError) as e:
-            _close_all(sinks)
-            raise UsageError(str(e)) from None
-        for s in sinks:
-            dispatch.add(s.handle)
-        by_path = {
-            p: NamedOutput(WavSink(Path(staged.path_for(p))), p, staged.path_for(p))
-            for p in dict.fromkeys(plan.wav_by_direction.values())
-        }
-        for key, path in plan.wav_by_direction.items():
-            dispatch.add(_only_audio(key, by_path[path].push))
-        return sinks + list(by_path.values())
-
-    def _open_audience(self, dispatch: Dispatcher) -> Any:
-        from translator.serve import AudienceServer
-        from translator.subtitles import SubtitleOptions
-
-        sub = self.profile.subtitles
-        options = SubtitleOptions(
-            sub.max_chars, sub.max_lines, sub.min_duration_ms, sub.max_cps, profanity=sub.profanity
-        )
-        directions = [(d.source, d.target) for d in self.profile.directions]
-        self._audience = AudienceServer(directions, self.options.serve, options, title=self.profile.name)
-        self._audience.start()
-        dispatch.add(self._audience.handle)
-        return self._audience
-
-    def _open_player(self, dispatch: Dispatcher) -> Any:
-        if not self.options.play:
-            return None
-        routes = {d.key: self.profile.output_of(d) for d in self.profile.directions}
-        routes = {k: v for k, v in routes.items() if v.lower() != "none"}
-        if not routes:
-            return None
-        from translator.audio import AudioDeviceError, Player
-
-        pb = self.profile.playback
-        try:
-            player = Player.open(
-                routes,
-                prebuffer_ms=pb.prebuffer_ms,
-                monitor=pb.monitor_device if pb.monitor else None,
-                duck_db=pb.duck_db,
-            )
-        except AudioDeviceError as e:
-            raise InputError(str(e)) from None
-        if player is not None:
-            dispatch.add(_only_audio(None, player.push))
-        self._player = player
-        return player
-
     # -- sessions and inputs ----------------------------------------------------------------
 
     def _inputs(self) -> dict[str, list[Direction]]:
@@ -354,7 +250,7 @@ class Run:
             source = sources[spec]
             taps = [self._player.push_monitor] if self._player is not None else []
             taps += [self._audience.push_original] if self._audience is not None else []
-            monitor = _tap_all(taps) if taps and i == 0 else None
+            monitor = tap_all(taps) if taps and i == 0 else None
             pipelines.append(
                 InputPipeline(
                     source,
@@ -403,32 +299,3 @@ class Run:
             await asyncio.gather(*session_tasks, *self._input_tasks, return_exceptions=True)
         if self._stop_requested and not any(s.ever_started for s in sessions):
             raise Interrupted("interrupted while connecting to the service; nothing was translated")
-
-
-def _only_audio(
-    key: str | None, push: Callable[[TranslationAudio], None]
-) -> Callable[[TranslatorEvent], None]:
-    def handle(event: TranslatorEvent) -> None:
-        if isinstance(event, TranslationAudio) and (key is None or event.direction == key):
-            push(event)
-
-    return handle
-
-
-def _tap_all(taps: list[Callable[[Any, int], None]]) -> Callable[[Any, int], None]:
-    """One input tap (the original audio) feeding the player's monitor and the audience server."""
-    if len(taps) == 1:
-        return taps[0]
-
-    def tap(chunk: Any, sample_rate_hz: int) -> None:
-        for t in taps:
-            t(chunk, sample_rate_hz)
-
-    return tap
-
-
-async def _drain_and_close(player: Any) -> None:
-    try:
-        await player.drain()
-    finally:
-        player.close()
