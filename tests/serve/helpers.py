@@ -39,9 +39,16 @@ class ServedRun:
         self.proc = start_cli(*args)
         self.log: list[dict[str, Any]] = []
         self.stderr_lines: list[str] = []
+        self.stdout_parts: list[str] = []
         self._ready = threading.Event()
         self.port = 0
-        threading.Thread(target=self._read, daemon=True).start()
+        # Both pipes have their own reader (communicate() would close stderr under the first).
+        self._readers = [
+            threading.Thread(target=self._read, daemon=True),
+            threading.Thread(target=self._read_stdout, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
         if not self._ready.wait(60):
             self.proc.kill()
             raise AssertionError("the run did not start serving:\n" + "".join(self.stderr_lines[-30:]))
@@ -60,14 +67,19 @@ class ServedRun:
                 self._ready.set()
         self._ready.set()
 
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        self.stdout_parts.extend(self.proc.stdout)
+
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def wait(self, timeout: float = 120) -> tuple[int, str, str]:
-        out, _ = self.proc.communicate(timeout=timeout)
-        time.sleep(0.2)
-        return self.proc.returncode, out, "".join(self.stderr_lines)
+        self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(10)  # the pipes reach their end soon after the process exits
+        return self.proc.returncode, "".join(self.stdout_parts), "".join(self.stderr_lines)
 
 
 class TcpProxy:
