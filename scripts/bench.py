@@ -60,8 +60,8 @@ from benchlib import (  # noqa: E402
     profile_yaml,
     quiet_logs,
     rss_mb,
-    run_directions,
 )
+from benchrun import run_directions  # noqa: E402
 from emuproc import EmulatorProcess  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "translator-bench"

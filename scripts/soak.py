@@ -40,12 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import (  # noqa: E402
     ROOT,
     SCRIPT,
-    EmulatorProcess,
     loop_recording,
     machine,
     profile_yaml,
     quiet_logs,
 )
+from emuproc import EmulatorProcess  # noqa: E402
 
 from translator.emulator.speechgen import synthesize  # noqa: E402
 
