@@ -72,18 +72,18 @@ def test_the_cut_leads_the_detectors_dip_by_a_frame() -> None:
 
 def test_without_a_dip_at_the_limit_the_cut_waits_for_one() -> None:
     """No dip in the held-back audio when the speech reaches the limit: keep listening, and
-    cut at the first dip within the limit + 1 s (the old code cut at once, inside a word)."""
+    cut at a dip that comes soon after (the old code cut at once, inside a word)."""
     speech = [1.0] * 220
-    speech[140:143] = [0.2, 0.02, 0.6]  # 4.48 s into the speech, after the 4 s limit
+    speech[130:133] = [0.2, 0.02, 0.6]  # 4.16 s into the speech, after the 4 s limit
     utts = _run(LEAD + speech, PARAMS)
     assert utts[0]["cut"] is True
-    assert utts[0]["audio_end"] == (len(LEAD) + 140) * 32
+    assert utts[0]["audio_end"] == (len(LEAD) + 130) * 32
     assert utts[0]["audio_end"] - utts[0]["audio_start"] <= PARAMS.max_segment_ms + 1000
 
 
-def test_with_no_dip_at_all_the_cut_comes_at_the_overrun_and_not_at_the_windows_edge() -> None:
-    """The detector is sure of speech throughout: the cut comes when the audio would pass the
-    limit + 1 s, at the deepest local minimum of the probability (the old code's smoothing
+def test_with_no_dip_at_all_the_cut_comes_when_the_wait_ends_and_not_at_the_windows_edge() -> None:
+    """The detector is sure of speech throughout: the cut comes when the wait for a dip ends,
+    at the deepest local minimum of the probability (the old code's smoothing
     made the held-back window's first or last frame the least speech-like)."""
     speech = [1.0] * 260
     speech[100] = 0.8  # 3.2 s in: a shallow minimum, the only hint of a boundary
@@ -126,11 +126,11 @@ def test_least_speech_like_takes_the_quieter_side_of_the_deepest_minimum() -> No
 
 
 def test_speech_heard_after_a_late_cut_stays_in_the_next_utterance() -> None:
-    """A cut at the overrun falls well back in the held audio; the speech already heard after
+    """A cut at the end of the wait falls well back in the held audio; the speech already heard after
     it belongs to the new utterance, which must not end at its first frame when the speaker
     pauses (that dropped up to a second of speech: 1.8 % lost in music noise at 20 dB)."""
-    speech = [1.0] * 157  # the speaker stops just as the audio reaches the limit + 1 s
+    speech = [1.0] * 136  # the speaker stops just as the wait for a dip ends (4.35 s)
     speech[100] = 0.8
     utts = _run(LEAD + speech + [0.0] * 40, PARAMS)
     assert [u["cut"] for u in utts] == [True, False]
-    assert abs(utts[1]["end"] - (len(LEAD) + 157) * 32) <= 32
+    assert abs(utts[1]["end"] - (len(LEAD) + 136) * 32) <= 32

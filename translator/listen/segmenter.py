@@ -29,8 +29,8 @@ drifts up under it. The cut policy, in order:
    ``max_segment_ms``, the utterance is cut in the held-back audio at the longest dip of
    the probability below the off threshold, one frame before the dip's lowest point
    (Silero lags the audio by about a frame; see ``cutpoint.py``). With no dip there yet,
-   it keeps listening for one until its audio (padding included) would pass the limit by
-   ``_OVERRUN_MS`` (1 s), and only then cuts at the least speech-like point. The speaker
+   it keeps listening for one for ``_WAIT_MS`` (350 ms; its audio, padding included, never
+   passes the limit by more than 1 s), and only then cuts at the least speech-like point. The speaker
    goes on in a new utterance that starts exactly at the cut (no overlap, no gap). An
    utterance whose speech is shorter than the limit is never cut.
 
@@ -55,6 +55,7 @@ DetectorKind = Literal["silero", "webrtc", "energy"]
 
 _TAIL_MS = 150  # silence kept after the last speech frame so endings are not clipped
 _OVERRUN_MS = 1000  # audio an utterance may hold past the limit while a cut waits for a dip
+_WAIT_MS = 350  # speech past the limit a cut waits for a dip: more breaks the ear-voice span's p95
 _FLOOR_MARGIN_DB = 6.0  # a frame this close to the quietest of the last 2 s is no speech
 
 
@@ -270,8 +271,8 @@ class Segmenter:
 
     def _cut(self, speaking: bool, out: list[Segment]) -> bool:
         """The speech has reached the limit: cut at the longest dip of the held-back audio,
-        else keep listening for one until the utterance's audio would pass the limit plus
-        ``_OVERRUN_MS``, and only then at the least speech-like point. The speech goes on in
+        else keep listening for one for ``_WAIT_MS`` (without letting the audio pass the limit
+        plus ``_OVERRUN_MS``), and only then cut at the least speech-like point. The speech goes on in
         a new utterance that starts exactly at the cut. False: not yet.
 
         Only while the gate says speech (a dip has ended when the speaker goes on): cut in a
@@ -284,7 +285,10 @@ class Segmenter:
         if len(frames) <= lo:
             return False
         probs = [f.prob for f in frames[lo:]]
-        last = (self._seen - self._audio_start) * self._fm >= self._p.max_segment_ms + _OVERRUN_MS
+        limit, fm = self._p.max_segment_ms, self._fm
+        last = (self._seen - self._audio_start) * fm >= limit + _OVERRUN_MS or (
+            self._seen - self._first_speech
+        ) * fm >= limit + _WAIT_MS
         if not (speaking or last):
             return False
         at = best_dip(probs, self._p.off_threshold, complete=not last)
