@@ -52,7 +52,8 @@ def test_speech_in_steady_noise_is_kept_whole_at_any_input_level(
     for u in utts:
         a, b = u["audio_start"] // rs.FRAME_MS, u["audio_end"] // rs.FRAME_MS
         assert rec.speech[a:b].any(), f"an utterance of silence only: {u}"
-        assert u["end"] - u["start"] <= params.max_segment_ms + 32
+        # past the limit, a cut may wait for a pause while the audio stays within limit + 1 s
+        assert u["end"] - u["start"] <= params.max_segment_ms + 1000
         assert u["audio_end"] - u["audio_start"] <= params.max_segment_ms + 1000
 
 

@@ -26,10 +26,13 @@ drifts up under it. The cut policy, in order:
    sentences, never inside a word. (Only with a limit: without one, utterances end at
    real pauses alone.)
 3. **The hard limit**: when the speech itself (not the padding) reaches
-   ``max_segment_ms``, the utterance is cut at the best point of the held-back audio:
-   the longest stretch of non-speech frames, else the least speech-like frame. The
-   speaker goes on in a new utterance that starts exactly at the cut (no overlap, no
-   gap). An utterance whose speech is shorter than the limit is never cut.
+   ``max_segment_ms``, the utterance is cut in the held-back audio at the longest dip of
+   the probability below the off threshold, one frame before the dip's lowest point
+   (Silero lags the audio by about a frame; see ``cutpoint.py``). With no dip there yet,
+   it keeps listening for one for ``_WAIT_MS`` (350 ms; its audio, padding included, never
+   passes the limit by more than 1 s), and only then cuts at the least speech-like point. The speaker
+   goes on in a new utterance that starts exactly at the cut (no overlap, no gap). An
+   utterance whose speech is shorter than the limit is never cut.
 
 An utterance opens only after ``speech_duration_ms`` of speech and never holds only
 silence. Its audio includes up to ``prefix_padding_ms`` before the first speech frame
@@ -44,12 +47,15 @@ from typing import Literal
 
 import numpy as np
 
+from translator.listen.cutpoint import best_dip, least_speech_like
 from translator.listen.speech import FrameAligner, SpeechGate
 from translator.listen.vad import SpeechDetector, make_detector
 
 DetectorKind = Literal["silero", "webrtc", "energy"]
 
 _TAIL_MS = 150  # silence kept after the last speech frame so endings are not clipped
+_OVERRUN_MS = 1000  # audio an utterance may hold past the limit while a cut waits for a dip
+_WAIT_MS = 350  # speech past the limit a cut waits for a dip: more breaks the ear-voice span's p95
 _FLOOR_MARGIN_DB = 6.0  # a frame this close to the quietest of the last 2 s is no speech
 
 
@@ -154,6 +160,7 @@ class Segmenter:
         self._open: str | None = None
         self._pending: deque[_Frame] = deque()
         self._pending_first = 0
+        self._audio_start = 0
         self._first_speech = 0
         self._last_speech = 0  # index just past the last speech frame
         self._levels: deque[float] = deque([0.0], maxlen=max(1, 2000 // fm))  # recent frame levels
@@ -206,8 +213,7 @@ class Segmenter:
         if gap_ms >= p.silence_duration_ms or soft:
             self._close(self._last_speech + min(_TAIL_MS // fm, self._gate.pause_frames), cut=False, out=out)
             return
-        if p.max_segment_ms is not None and frame.speech and speech_ms >= p.max_segment_ms:
-            self._cut(out)
+        if p.max_segment_ms is not None and speech_ms >= p.max_segment_ms and self._cut(frame.speech, out):
             return
         self._release(out)
 
@@ -221,6 +227,7 @@ class Segmenter:
         self._count += 1
         self._open = f"{self._prefix}{self._count}"
         self._pending, self._pending_first = frames, start
+        self._audio_start = start
         self._first_speech = first_speech
         self._last_speech = first_speech + 1
         self._recent.clear()
@@ -262,14 +269,34 @@ class Segmenter:
         for f in rest:
             self._run = self._run + 1 if f.speech else 0
 
-    def _cut(self, out: list[Segment]) -> None:
-        """Hard limit: close at the best point of the held-back audio; the speech goes on
-        in a new utterance that starts exactly there."""
+    def _cut(self, speaking: bool, out: list[Segment]) -> bool:
+        """The speech has reached the limit: cut at the longest dip of the held-back audio,
+        else keep listening for one for ``_WAIT_MS`` (without letting the audio pass the limit
+        plus ``_OVERRUN_MS``), and only then cut at the least speech-like point. The speech goes on in
+        a new utterance that starts exactly at the cut. False: not yet.
+
+        Only while the gate says speech (a dip has ended when the speaker goes on): cut in a
+        pause and the new utterance would inherit that pause and close on it at once, losing
+        the speech that follows (a pause that lasts closes the utterance anyway)."""
+        assert self._p.max_segment_ms is not None
         first = self._pending_first
         lo = max(self._held_from(), first + 1) - first
         frames = list(self._pending)
-        off = self._p.off_threshold
-        cut = first + lo + _best_cut(frames[lo:-1], off) if len(frames) - 1 > lo else self._seen - 1
+        if len(frames) <= lo:
+            return False
+        probs = [f.prob for f in frames[lo:]]
+        limit, fm = self._p.max_segment_ms, self._fm
+        last = (self._seen - self._audio_start) * fm >= limit + _OVERRUN_MS or (
+            self._seen - self._first_speech
+        ) * fm >= limit + _WAIT_MS
+        if not (speaking or last):
+            return False
+        at = best_dip(probs, self._p.off_threshold, complete=not last)
+        if at is None:
+            if not last:
+                return False
+            at = least_speech_like(probs, [f.level for f in frames[lo:]])
+        cut = first + lo + at
         rest = deque(frames[cut - first :])
         before = frames[: cut - first]
         self._last_speech = next(
@@ -277,36 +304,14 @@ class Segmenter:
         )
         self._close(cut, cut=True, out=out)
         first_speech = next((cut + i for i, f in enumerate(rest) if f.speech), self._seen - 1)
+        last_speech = next((cut + i + 1 for i in range(len(rest) - 1, -1, -1) if rest[i].speech), 0)
         self._open_at(cut, first_speech, rest, out)
+        # the speech already heard after the cut counts, or a pause would end the new
+        # utterance just past its first frame and drop the rest of that speech
+        self._last_speech = max(self._last_speech, last_speech)
+        return True
 
 
 def _level_db(pcm: np.ndarray) -> float:
     x = pcm.astype(np.float32)
     return 10.0 * float(np.log10(float(np.dot(x, x)) / (x.size * 32768.0**2) + 1e-12))
-
-
-def _best_cut(frames: list[_Frame], off: float) -> int:
-    """Where in ``frames`` to cut: in the longest non-speech stretch (the lowest in
-    probability among equals); else at the quietest frame of those least like speech
-    (a detector sure of speech throughout still shows a word boundary in the level)."""
-    best: tuple[int, float, int] | None = None  # (length, -mean prob, cut index)
-    i = 0
-    while i < len(frames):
-        if frames[i].speech:
-            i += 1
-            continue
-        j = i
-        while j < len(frames) and not frames[j].speech:
-            j += 1
-        # the middle, rounded towards the start: the detector's verdict lags the audio a little
-        score = (j - i, -float(np.mean([f.prob for f in frames[i:j]])), i + (j - i) // 2)
-        if best is None or score[:2] > best[:2]:
-            best = score
-        i = j
-    if best is not None:
-        return best[2]
-    probs = np.array([f.prob for f in frames], dtype=np.float64)
-    smooth = np.convolve(probs, np.ones(3) / 3, mode="same") if probs.size >= 3 else probs
-    floor = max(float(smooth.min()), off)
-    candidates = np.flatnonzero(smooth <= floor + 0.05)
-    return int(candidates[int(np.argmin([frames[k].level for k in candidates.tolist()]))])
