@@ -2,7 +2,7 @@
 
 Runs the client segmenter (``translator/listen/segmenter.py``) offline, with each
 speech detector, over continuous real English (LibriVox and telephone prompts joined
-by 50 to 200 ms gaps, from Debian's packages: see ``tests/realspeech.py``) with
+by 50 to 200 ms gaps, from Debian's packages: see ``tests/realspeech/``) with
 pink, babble or music-like noise at 20, 15, 10 and 5 dB SNR and input gain 0, -6 and
 -12 dB. Prints one JSON object:
 

@@ -5,7 +5,7 @@ Usage::
     python scripts/bench_vad.py            # about 120 s of real speech per condition
     python scripts/bench_vad.py --quick    # the 40 s recording only
 
-Corpus (``tests/realspeech.py``): Debian's asterisk prompts (English and Spanish) and
+Corpus (``tests/realspeech/``): Debian's asterisk prompts (English and Spanish) and
 LibriVox clips joined with 50 to 200 ms gaps: the >=70 s continuous English recording
 and the en/es alternating one (``--quick``: the ~40 s English one), each with a 2.5 s
 pause after every 4th sentence and 2.5 s lead and tail (``with_pauses``), so that false
@@ -26,7 +26,7 @@ chunks at 24 kHz as the pipeline does:
 
 Figures per condition: ``missed_pct`` = reference speech frames (10 ms) judged non-speech;
 ``false_pct`` = non-speech frames more than 300 ms from any reference speech judged speech
-(``tests/realspeech.py`` documents the reference). Per detector: CPU seconds per audio
+(``tests/realspeech/`` documents the reference). Per detector: CPU seconds per audio
 hour (``time.process_time`` around the detector alone) and the real-time fraction of one
 core that 8 directions would take (``cpu_s_per_audio_hour * 8 / 3600``).
 

@@ -1,5 +1,5 @@
 """Real voices, repeated: ``--runs`` consecutive ``--fast`` runs per turn detector on 70 s
-or more of continuous real speech (``tests/realspeech.py``: LibriVox and telephone
+or more of continuous real speech (``tests/realspeech/``: LibriVox and telephone
 prompts joined by 50 to 200 ms, pink noise at 15 dB SNR, input gain 0, -6 or -12 dB).
 
 Each run is the real CLI against an in-process emulator (model delay 0). A run counts
@@ -54,7 +54,7 @@ def recording(seed: int) -> rs.Recording:
             break
         chosen.append(clip)
         total += clip.duration_ms + 125
-    clean = rs.join(chosen, rs._gaps(len(chosen), seed))
+    clean = rs.join(chosen, rs.gaps(len(chosen), seed))
     return rs.degrade(clean, "pink", 15, (0, -6, -12)[seed % 3], seed=seed)
 
 

@@ -20,7 +20,7 @@ for arg in "$@"; do
 done
 
 APT_PACKAGES=(espeak-ng sox libsndfile1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins ffmpeg chromium chromium-driver icecast2)
-# Real recorded speech with known text (tests/realspeech.py)
+# Real recorded speech with known text (tests/realspeech/)
 APT_PACKAGES+=(asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-core-sounds-es asterisk-core-sounds-es-wav asterisk-core-sounds-fr asterisk-core-sounds-fr-wav pocketsphinx-testdata)
 python3 -c "import ensurepip, venv" 2>/dev/null || APT_PACKAGES+=(python3-venv)
 missing=()

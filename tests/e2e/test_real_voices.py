@@ -1,4 +1,4 @@
-"""Real recorded voices (``tests/realspeech.py``) through the real CLI and SDK against the
+"""Real recorded voices (``tests/realspeech/``) through the real CLI and SDK against the
 emulator, with every turn detector: 70 s of continuous speech in steady noise, sentences
 joined by 50 to 200 ms, streamed with ``--fast``.
 

@@ -1,4 +1,4 @@
-"""The client segmenter on REAL recorded speech in noise (``tests/realspeech.py``):
+"""The client segmenter on REAL recorded speech in noise (``tests/realspeech/``):
 nothing lost, nothing silent, bounded lengths, and short sentences kept whole."""
 
 from __future__ import annotations

