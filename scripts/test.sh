@@ -52,13 +52,7 @@ if [ "$QUICK" = 1 ]; then
   $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" -m "not slow and not needs_pulse" \
     tests/unit tests/emulator tests/subtitles tests/audio ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
 else
-  echo "== pytest (no audio devices, ${TEST_WORKERS:-4} workers)"
-  status=0
-  $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-4}" --dist worksteal -m "not needs_pulse" \
-    ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"} || { s=$?; [ "$s" = 5 ] || status=$s; }
-  echo "== pytest (audio devices, one at a time)"
-  $PY -m pytest -q -p no:cacheprovider -m needs_pulse ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"} || {
-    s=$?; [ "$s" = 5 ] || [ "$status" != 0 ] || status=$s  # 5: nothing selected (e.g. a -k filter)
-  }
-  exit "$status"
+  echo "== pytest (${TEST_WORKERS:-6} workers)"
+  $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-6}" --dist worksteal \
+    ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
 fi
