@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pulse import PulseAudio, PulseStartError, audio_priority, set_autogroup_nice
+from tests.pulse import PulseAudio, PulseStartError, audio_priority, autogroup_nice, set_autogroup_nice
 
 _PULSE = pytest.StashKey[PulseAudio]()
 
@@ -90,10 +90,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
     turns (an inter-process lock), so one runs at a time beside the other workers' tests.
 
     Device tests are CPU-hungry themselves (a CLI start-up, Chromium): side by side at the
-    same raised priority they starved each other's audio (11 of 22 failed, 3 workers
-    beside ``stress-ng --cpu 2``). One at a time, raised above the rest, the busy machine
-    is no longer their problem. Each worker still has its own daemon. The worker goes back
-    to its own priority for the next test.
+    same raised priority they starved each other's audio. One at a time, raised above the
+    rest (with their autogroup, see ``tests/pulse.py``), a busy machine is no longer their
+    problem. Each worker has its own daemon and, under xdist, its own session (so its own
+    autogroup) from its first device test on; a run without xdist keeps its session, so
+    that Ctrl-C still reaches it. The priorities go back for the next test.
     """
     if not item.get_closest_marker("needs_pulse"):
         yield
@@ -104,15 +105,17 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
     with path.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _PULSE not in item.config.stash:  # this worker's first device test
-            with contextlib.suppress(OSError):
-                os.setsid()  # its own autogroup, so that raising it raises no other worker
+            if "PYTEST_XDIST_WORKER" in os.environ:
+                with contextlib.suppress(OSError):
+                    os.setsid()  # its own autogroup, so that raising it raises no other worker
             _start_pulse(item.config)
+        group_before = autogroup_nice()
         audio_priority()
         try:
             yield
         finally:
             os.setpriority(os.PRIO_PROCESS, 0, before)  # lowering needs no right
-            set_autogroup_nice(0)
+            set_autogroup_nice(group_before)
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 

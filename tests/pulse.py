@@ -58,6 +58,14 @@ def audio_priority(pid: int | str = "self") -> None:
     set_autogroup_nice(AUDIO_NICE, pid)
 
 
+def autogroup_nice() -> int:
+    """This process's autogroup nice value (0 where there is no autogroup scheduling)."""
+    try:
+        return int(Path("/proc/self/autogroup").read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def set_autogroup_nice(nice: int, pid: int | str = "self") -> None:
     try:
         Path(f"/proc/{pid}/autogroup").write_text(str(nice))
