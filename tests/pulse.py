@@ -66,6 +66,15 @@ def autogroup_nice() -> int:
         return 0
 
 
+def raise_nice() -> None:
+    """``AUDIO_NICE`` for this process alone (for ``preexec_fn``: the autogroup is the
+    caller's session's, which the caller raises for as long as it wants it)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, AUDIO_NICE)
+    except PermissionError:
+        pass
+
+
 def set_autogroup_nice(nice: int, pid: int | str = "self") -> None:
     try:
         Path(f"/proc/{pid}/autogroup").write_text(str(nice))
@@ -106,7 +115,7 @@ class PulseAudio:
         ]
         args += [f"--load=module-null-sink sink_name={name} rate={rate_hz} channels=1" for name in SINKS]
         done = subprocess.run(
-            args, env=full_env, capture_output=True, text=True, check=False, preexec_fn=audio_priority
+            args, env=full_env, capture_output=True, text=True, check=False, preexec_fn=raise_nice
         )
         if done.returncode != 0:
             raise PulseStartError(f"pulseaudio failed ({done.returncode}): {done.stderr.strip()}")
@@ -139,7 +148,7 @@ class PulseAudio:
                     ],
                     stdin=subprocess.DEVNULL,
                     env=full_env,
-                    preexec_fn=audio_priority,
+                    preexec_fn=raise_nice,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
@@ -157,7 +166,7 @@ class PulseAudio:
             subprocess.Popen(
                 _parec_command(sink),
                 env=full_env,
-                preexec_fn=audio_priority,
+                preexec_fn=raise_nice,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
             )
@@ -181,7 +190,7 @@ class PulseAudio:
                 subprocess.Popen(
                     _parec_command(sink),
                     env=full_env,
-                    preexec_fn=audio_priority,
+                    preexec_fn=raise_nice,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
