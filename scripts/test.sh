@@ -3,13 +3,15 @@
 # then run the linters and the whole test suite. The README's quickstart and .ci/run
 # both run this; extra arguments go to pytest.
 #
-#   bash scripts/test.sh            everything: the tests that need no audio device on TEST_WORKERS
-#                                   pytest-xdist workers (default 4: most of that waits on real-time
-#                                   CLI runs, not the CPU), then the device tests one at a time
-#                                   (real-time audio glitches when they share a starved CPU)
+#   bash scripts/test.sh            everything, in one pytest-xdist run on TEST_WORKERS workers
+#                                   (default 6: the suite waits on real-time CLI runs far more than
+#                                   it computes); device tests take turns at raised priority beside
+#                                   the rest (tests/conftest.py, docs/testing.md). 6:01 on this
+#                                   2-core VM with a load average of 3 from other work (was 11:30),
+#                                   6:31 to 9:18 beside stress-ng --cpu 1
 #   bash scripts/test.sh --quick    the edit loop: lint, types, and the unit, emulator, subtitle
 #                                   and audio tests that neither run the CLI in real time
-#                                   (marker slow) nor open audio devices (marker needs_pulse)
+#                                   (marker slow) nor open audio devices (marker needs_pulse): 1:00
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
