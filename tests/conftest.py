@@ -2,9 +2,10 @@
 started only when a selected test needs it (marker ``needs_pulse``).
 
 PortAudio lists devices once, when ``sounddevice`` is first imported, so the daemon
-must be up before that. It is started after collection and deselection (``-m``,
-``-k``, ``--quick``), before the first test runs, and only if a selected test carries
-``needs_pulse``; nothing imports ``sounddevice`` at collection time (the audio package
+must be up before that. It is started just before the first test that carries
+``needs_pulse`` (so not at all when ``-m``, ``-k`` or ``--quick`` leave none, nor in
+an xdist worker that runs none: six idle daemons with their keep-alive streams cost a
+third of a core); nothing imports ``sounddevice`` at collection time (the audio package
 imports it lazily). Should ``sounddevice`` be loaded anyway, PortAudio is
 re-initialised once the daemon is up. Under pytest-xdist each worker runs this in its
 own process and gets its own daemon (a fresh runtime directory and socket), so
@@ -16,6 +17,7 @@ is a broken environment.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sys
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pulse import PulseAudio, PulseStartError
+from tests.pulse import PulseAudio, PulseStartError, audio_priority, autogroup_nice, set_autogroup_nice
 
 _PULSE = pytest.StashKey[PulseAudio]()
 
@@ -44,39 +46,76 @@ def _start_pulse(config: pytest.Config) -> PulseAudio:
     return pulse
 
 
+def _worksteal_order(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """The order that gives each pytest-xdist worker a fair start under ``--dist worksteal``.
+
+    Worksteal hands worker k the k-th contiguous slice of the collection (sizes as
+    below), and an idle worker steals from the tail of a busy one's slice. So the first
+    slice starts with every device test (one at a time anyway: they take turns), the
+    real-time tests (``slow``) are dealt round the other slices, each at its front, and
+    the rest fill every slice to its size. Every worker computes the same order, as
+    xdist requires.
+    """
+    sizes, left = [], len(items)
+    for k in range(workers):
+        sizes.append(left // (workers - k))
+        left -= sizes[-1]
+    device = [i for i in items if i.get_closest_marker("needs_pulse")]
+    slow = [i for i in items if i.get_closest_marker("slow") and not i.get_closest_marker("needs_pulse")]
+    rest = [i for i in items if not i.get_closest_marker("slow") and not i.get_closest_marker("needs_pulse")]
+    slices: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    slices[0] += device
+    for n, item in enumerate(slow):
+        slices[1 + n % (workers - 1) if workers > 1 else 0].append(item)
+    for k, size in enumerate(sizes):
+        while len(slices[k]) < size and rest:
+            slices[k].append(rest.pop(0))
+    ordered = [item for chunk in slices for item in chunk] + rest
+    assert len(ordered) == len(items)
+    return ordered
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """After every deselection: start the daemon if a test that is going to run needs it.
-
-    Under pytest-xdist the real-time tests (``slow``) go to the front of the queue, so
-    the longest runs start first and the short ones fill the gaps on the other workers
-    (every worker sorts the same way, as xdist requires; ``--dist worksteal`` lets an
-    idle worker take queued tests from a busy one).
-    """
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-    if any(item.get_closest_marker("needs_pulse") for item in items) and _PULSE not in config.stash:
-        _start_pulse(config)
+    """After every deselection: order the tests for pytest-xdist."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        items[:] = _worksteal_order(items, workers)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    """Under pytest-xdist, device tests take turns (an inter-process lock): real-time audio
-    on a starved machine glitches, and in a 4-worker run beside ``stress-ng --cpu 1`` six
-    playback tests and all three device e2e tests failed (correlation, xruns, garbled
-    captures) while running side by side. Each worker still has its own daemon.
-    ``scripts/test.sh`` goes further and runs them after the others, in one process: with
-    the lock alone, 5 of 19 still failed beside busy workers; serially, 1 of 19."""
-    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    if run_id is None or not item.get_closest_marker("needs_pulse"):
+    """A device test (``needs_pulse``) runs at ``AUDIO_NICE`` with everything it starts
+    (the CLI, ``pacat``, ``parec``, Chromium), and under pytest-xdist device tests take
+    turns (an inter-process lock), so one runs at a time beside the other workers' tests.
+
+    Device tests are CPU-hungry themselves (a CLI start-up, Chromium): side by side at the
+    same raised priority they starved each other's audio. One at a time, raised above the
+    rest (with their autogroup, see ``tests/pulse.py``), a busy machine is no longer their
+    problem. Each worker has its own daemon and, under xdist, its own session (so its own
+    autogroup) from its first device test on; a run without xdist keeps its session, so
+    that Ctrl-C still reaches it. The priorities go back for the next test.
+    """
+    if not item.get_closest_marker("needs_pulse"):
         yield
         return
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or str(os.getpid())
     path = Path(tempfile.gettempdir()) / f"translator-devices-{run_id}.lock"
+    before = os.getpriority(os.PRIO_PROCESS, 0)
     with path.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if _PULSE not in item.config.stash:  # this worker's first device test
+            if "PYTEST_XDIST_WORKER" in os.environ:
+                with contextlib.suppress(OSError):
+                    os.setsid()  # its own autogroup, so that raising it raises no other worker
+            _start_pulse(item.config)
+        group_before = autogroup_nice()
+        audio_priority()
         try:
             yield
         finally:
+            os.setpriority(os.PRIO_PROCESS, 0, before)  # lowering needs no right
+            set_autogroup_nice(group_before)
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 

@@ -27,7 +27,9 @@ class Result:
     stderr: str
 
 
-def run_cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None) -> Result:
+def run_cli(
+    *args: str, timeout: float = 180, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> Result:
     full_env = {
         **os.environ,
         "AZURE_COGNITIVE_SERVICES_KEY": SECRET_KEY,
@@ -41,7 +43,7 @@ def run_cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None)
         text=True,
         timeout=timeout,
         env=full_env,
-        cwd=ROOT,
+        cwd=cwd,
         check=False,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.conftest import run_cli
+from tests.e2e.conftest import ROOT, run_cli
 
 
 def _assert_one_line_exit_2(args: list[str], words: str) -> None:
@@ -160,14 +160,14 @@ def test_fuzzed_command_lines_never_trace_back_nor_exit_1(
         _tiny_wav(folder / "tiny.wav")
         (folder / "file").write_text("not audio, not a folder\n", encoding="utf-8")
         (folder / "empty.wav").write_bytes(b"")
-        args = ["run", "configs/en-es.yaml", "--no-play", "--fast", "--quiet"]
+        args = ["run", str(ROOT / "configs" / "en-es.yaml"), "--no-play", "--fast", "--quiet"]
         if emulator:
             args.append("--emulator")
         if not any(name == "--input" for name, _ in options):
             args += ["--input", str(folder / "tiny.wav")]
         for name, value in options:
             args += [name, value.replace("{d}", d)]
-        result = run_cli(*args, timeout=90)
+        result = run_cli(*args, timeout=90, cwd=folder)  # a fuzzed relative path lands in the temp folder
         assert "Traceback" not in result.stderr, (args, result.stderr[-2000:])
         assert "internal error" not in result.stderr, (args, result.stderr[-2000:])
         assert result.code in (0, 2, 3), (args, result.code, result.stderr[-2000:])

@@ -4,12 +4,13 @@ About 40 s of continuous speech (90 ms between words, 150 ms between sentences: 
 pause ever reaches the 500 ms VAD silence) goes through ``translator run`` in real
 time against an in-process emulator whose model answers at once (model delay 0).
 Only ``max_segment_ms`` cuts can then bound the lag; the test asserts the ear-voice
-span's p95 stays within ``max_segment_ms + 500`` ms and that the cut pieces, put
-together, say every word of the script exactly once, in both languages.
+span's p95 stays within ``max_segment_ms + 500`` ms, less each utterance's own
+round trip (cut -> first translated audio, which a loaded machine stretches), and that
+the cut pieces, put together, say every word of the script exactly once, in both languages.
 
 Not a timed test of this machine's speed: the bound comes from the segmenter's
 design (a cut at most ``max_segment_ms`` after an utterance opens), and the 500 ms
-margin is for the round trip on loopback.
+margin is for the input pipeline's own jitter.
 """
 
 from __future__ import annotations
@@ -68,9 +69,16 @@ async def test_continuous_speech_is_cut_within_bound_and_says_every_word_once(
 
     summary = json.loads(stats.read_text(encoding="utf-8"))
     direction = summary["directions"]["en-US>es-ES"]
-    span = direction["latency_ms"]["ear_voice_span"]
-    spans = [u["ear_voice_span_ms"] for u in direction["per_utterance"]]
-    assert span["p95"] is not None and span["p95"] <= MAX_SEGMENT_MS + 500, spans
+    # The ear-voice span is the utterance's own length (open -> cut, what the segmenter
+    # bounds) plus the round trip (cut -> first translated audio, measured per utterance).
+    # The bound is on the first part: a loaded machine slows the round trip on loopback,
+    # which says nothing of the cuts (speed is scripts/bench.py's business, not a test's).
+    per = [u for u in direction["per_utterance"] if u["ear_voice_span_ms"] is not None]
+    spans = [u["ear_voice_span_ms"] for u in per]
+    cut_after = sorted(u["ear_voice_span_ms"] - u["end_to_first_audio_ms"] for u in per)
+    assert per and all(u["end_to_first_audio_ms"] is not None for u in per), direction["per_utterance"]
+    p95 = cut_after[min(len(cut_after) - 1, round(0.95 * (len(cut_after) - 1)))]
+    assert p95 <= MAX_SEGMENT_MS + 500, (cut_after, spans)
     # continuous speech of 40 s must have been cut: one utterance would mean a 40 s lag
     assert direction["utterances"] >= 40_000 // MAX_SEGMENT_MS, spans
 

@@ -9,6 +9,7 @@ fast, and through drops, expiry and failed responses. Nothing may be cancelled.
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from collections.abc import Callable
@@ -232,23 +233,49 @@ async def test_a_failed_transcription_is_still_translated_from_the_audio(tmp_pat
     assert audio_items.count("input_audio") == 1
 
 
-@pytest.mark.slow
-def test_ctrl_c_mid_sentence_translates_what_was_said(tmp_path: Path) -> None:
-    """Ctrl-C while the second sentence is spoken: the flush commits what was heard of it,
-    and that part, no other words, is translated before the run ends cleanly."""
+SECOND_SENTENCE_S = (5.8, 9.0)  # where the recording speaks the second sentence
+
+
+def _ctrl_c_after_first_translation(tmp_path: Path, delay_s: float) -> tuple[list[dict[str, Any]], float]:
+    """Run, Ctrl-C ``delay_s`` after the first translation appears; the lines and how much
+    input had been read when the run stopped (``input_audio_s`` of ``--stats``)."""
+    tmp_path.mkdir()
     profile = tmp_path / "profile.yaml"
     profile.write_text(ONE_WAY.format(input=SAMPLES / "en-es-sample.wav", kind="server_vad"), "utf-8")
-    jsonl = tmp_path / "s.jsonl"
-    proc = start_cli("run", str(profile), "--emulator", "--no-play", "--subtitles", str(jsonl))
+    jsonl, stats = tmp_path / "s.jsonl", tmp_path / "stats.json"
+    proc = start_cli(
+        "run", str(profile), "--emulator", "--no-play", "--subtitles", str(jsonl), "--stats", str(stats)
+    )
     deadline = time.monotonic() + 40
     while not (jsonl.exists() and '"translation"' in jsonl.read_text("utf-8")):
         assert time.monotonic() < deadline, "no first translation"
         time.sleep(0.05)
-    time.sleep(1.5)  # the second sentence (5.8 s to 9.0 s of the recording) is being spoken
+    time.sleep(delay_s)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 0, stderr[-2000:]
-    lines = read_jsonl(jsonl)
+    return read_jsonl(jsonl), float(json.loads(stats.read_text("utf-8"))["input_audio_s"])
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_sentence_translates_what_was_said(tmp_path: Path) -> None:
+    """Ctrl-C while the second sentence is spoken: the flush commits what was heard of it,
+    and that part, no other words, is translated before the run ends cleanly.
+
+    The signal goes 1 s after the first translation appears; on a loaded machine that
+    translation comes late and the signal can miss the sentence. The run reports how much
+    input it had read when it stopped, so a miss is seen and the next try moves the signal
+    by that much (a precondition of the test, not a result: the lines are not judged)."""
+    lo, hi = SECOND_SENTENCE_S
+    delay_s, landed = 1.0, []
+    for attempt in range(3):
+        lines, heard_s = _ctrl_c_after_first_translation(tmp_path / f"try{attempt}", delay_s)
+        landed.append(heard_s)
+        if lo + 0.3 <= heard_s <= hi - 0.3:
+            break
+        delay_s = max(0.0, delay_s - (heard_s - (lo + hi) / 2))
+    else:
+        raise AssertionError(f"Ctrl-C never landed inside the second sentence: input read {landed} s")
     said = [x["text"] for x in lines if x["kind"] == "source"]
     done = [x["text"] for x in lines if x["kind"] == "translation"]
     assert len(said) == len(done) == 2, lines

@@ -27,14 +27,22 @@ def test_fifo_without_a_writer_still_stops_on_ctrl_c(tmp_path: Path) -> None:
     fifo = tmp_path / "in.fifo"
     os.mkfifo(fifo)
     proc = start_cli("run", str(_profile(tmp_path, fifo)), "--emulator", "--no-play", "--fast")
+    seen: list[str] = []
     try:
-        time.sleep(4)  # sessions up, the input still waiting for a writer
+        # Ctrl-C once both sessions are up, the input still waiting for a writer (a fixed
+        # 4 s wait came before the sessions on a loaded machine: the run had not started)
+        assert proc.stderr is not None
+        while sum('"event": "session_started"' in line for line in seen) < 2:
+            line = proc.stderr.readline()
+            assert line, "".join(seen)[-2000:]  # the run ended before its sessions were up
+            seen.append(line)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=BOUND_S)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+    err = "".join(seen) + err
     assert "Traceback" not in err
     assert '"event": "stopping"' in err
 

@@ -83,7 +83,7 @@ def _check_left(out: Path) -> int:
 @pytest.mark.slow
 def test_sigkill_at_random_moments_leaves_files_that_parse(tmp_path: Path) -> None:
     rng = random.Random(1313)
-    rounds, parallel = 6, 4  # 24 kills, spread over the 22 s real-time sample
+    rounds, parallel = 4, 6  # 24 kills, spread over the 22 s real-time sample
     moments = sorted(rng.uniform(0.05, 22.0) for _ in range(rounds * parallel))
     kills = 0
     for r in range(rounds):
