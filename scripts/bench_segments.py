@@ -14,7 +14,7 @@ pink, babble or music-like noise at 20, 15, 10 and 5 dB SNR and input gain 0, -6
 * ``silent_utterances``: utterances holding no reference speech;
 * ``cpu_s_per_audio_hour`` of the segmenter with its detector.
 
-    .venv/bin/python scripts/bench_segments.py            # about 2 minutes (alignment cached after the first run)
+    .venv/bin/python scripts/bench_segments.py            # about 2 minutes (alignments are cached)
     .venv/bin/python scripts/bench_segments.py --quick    # one noise, fewer levels
 """
 
