@@ -216,7 +216,7 @@ def icecast(workdir: Any, password: str) -> Iterator[int]:
         ["icecast2", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        wait_for(lambda: _answers(urllib.request, port), 15, "icecast2 to listen")
+        wait_for(lambda: _answers(urllib.request, port), 60, "icecast2 to listen")  # bounds a hang only
         yield port
     finally:
         proc.terminate()
