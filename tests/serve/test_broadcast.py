@@ -45,7 +45,9 @@ def test_icecast_feed_carries_every_translation(tmp_path: Path) -> None:
         )  # fmt: skip
         # Both mounts up, or the run over (a loaded machine may take long to get there; the
         # deadline only bounds a hang).
-        mounts = lambda: sum(r.get("event") == "broadcast_started" for r in run.log)  # noqa: E731
+        def mounts() -> int:
+            return sum(r.get("event") == "broadcast_started" for r in run.log)
+
         wait_for(lambda: mounts() == 2 or run.proc.poll() is not None, 120, "both mounts")
         assert mounts() == 2, "the run ended before both mounts started:\n" + "".join(run.stderr_lines[-30:])
         recording = tmp_path / "es.ogg"
