@@ -10,6 +10,10 @@ untranslated (under 80 % of their speech inside translated utterances), and wall
 
     .venv/bin/python scripts/soak_real.py                  # 20 runs x 3 detectors
     .venv/bin/python scripts/soak_real.py --runs 3 --turns server_vad
+    .venv/bin/python scripts/soak_real.py --runs 4 --turns server_vad --latency 2   # a distant service
+
+``--latency S`` delays every server event by S seconds (the emulator's ``event_latency``
+fault), as a distant or loaded service does.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests import realspeech as rs  # noqa: E402
 from translator.emulator import Emulator, EmulatorOptions  # noqa: E402
+from translator.emulator.faults import FaultPlan  # noqa: E402
 
 MAX_SEGMENT_MS = 4000
 PROFILE = """
@@ -58,7 +63,7 @@ def recording(seed: int) -> rs.Recording:
     return rs.degrade(clean, "pink", 15, (0, -6, -12)[seed % 3], seed=seed)
 
 
-async def one_run(kind: str, seed: int, folder: Path, timeout_s: float) -> dict[str, Any]:
+async def one_run(kind: str, seed: int, folder: Path, timeout_s: float, latency_s: float) -> dict[str, Any]:
     rec = recording(seed)
     wav = folder / f"talk-{seed}.wav"
     soundfile.write(wav, rec.pcm, rs.RATE_HZ, subtype="PCM_16")
@@ -67,7 +72,8 @@ async def one_run(kind: str, seed: int, folder: Path, timeout_s: float) -> dict[
     out = folder / f"{kind}-{seed}.jsonl"
     env = {**os.environ, "AZURE_COGNITIVE_SERVICES_KEY": "soak-key", "PYTHONUNBUFFERED": "1"}
     t0 = time.monotonic()
-    async with Emulator(EmulatorOptions(model_delay_ms=0)) as emulator:
+    options = EmulatorOptions(model_delay_ms=0, faults=FaultPlan(event_latency_s=latency_s))
+    async with Emulator(options) as emulator:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "translator", "run", str(profile), "--no-play", "--fast", "--quiet",
             "--subtitles", str(out), "--endpoint", emulator.url,
@@ -97,10 +103,16 @@ async def one_run(kind: str, seed: int, folder: Path, timeout_s: float) -> dict[
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    report: dict[str, Any] = {"max_segment_ms": MAX_SEGMENT_MS, "runs_per_detector": args.runs}
+    report: dict[str, Any] = {
+        "max_segment_ms": MAX_SEGMENT_MS,
+        "runs_per_detector": args.runs,
+        "event_latency_s": args.latency,
+    }
     with tempfile.TemporaryDirectory(prefix="soak-real-") as tmp:
         for kind in args.turns.split(","):
-            runs = [await one_run(kind, seed, Path(tmp), args.timeout) for seed in range(args.runs)]
+            runs = [
+                await one_run(kind, seed, Path(tmp), args.timeout, args.latency) for seed in range(args.runs)
+            ]
             report[kind] = {
                 "finished": sum(r["finished"] for r in runs),
                 "longest_ms": max(r["longest_ms"] for r in runs),
@@ -119,6 +131,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--turns", default="client,server_vad,azure_semantic_vad")
     ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--latency", type=float, default=0.0, help="delay every server event by S seconds")
     args = ap.parse_args()
     if (why := rs.missing()) is not None:
         sys.exit(f"soak_real: {why}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -127,6 +128,27 @@ async def test_stalled_connection_and_no_pong(sample: Recording) -> None:
             with pytest.raises(ConnectionClosed) as info:
                 await collect(conn, until={"never"}, timeout_s=5)
             assert info.value.code == 1006
+
+
+async def test_event_latency_delays_every_event_but_not_the_listening(sample: Recording) -> None:
+    """A distant or loaded service: its events trail the audio by the latency, in order,
+    while it goes on hearing what the client sends."""
+    options = fast_options(scenario=sample.scenario)
+    options.faults.event_latency_s = 1.0
+    async with Emulator(options) as emu, session(emu.url) as conn:
+        asked = time.monotonic()
+        assert (await conn.recv()).type == "session.created"
+        assert time.monotonic() - asked >= 0.95
+        await configure(conn, turn_detection={"type": "server_vad", "create_response": False})
+        record = emu.records[0]
+        sent = time.monotonic()
+        await append(conn, sample.span(0, 5000))
+        while "input_audio_buffer.speech_started" not in record.sent_types:
+            assert time.monotonic() - sent < 0.9, "the emulator did not hear the speech at once"
+            await asyncio.sleep(0.01)
+        events = await collect(conn, until={"input_audio_buffer.speech_started"})
+        assert time.monotonic() - sent >= 0.95, "the announcement came before its latency"
+        assert types(events) == ["input_audio_buffer.speech_started"]
 
 
 async def test_unknown_events_from_a_scenario_file(tmp_path: Path, sample: Recording) -> None:

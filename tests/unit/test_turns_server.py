@@ -17,6 +17,7 @@ from translator.events import SourceFinal, SpeechStarted, TranslationFinal, Tran
 from translator.listen.arbiter import Arbiter
 from translator.listen.segmenter import Unsegmented
 from translator.profile.model import Direction, TurnDetection
+from translator.voicelive.resend import HeardMarks
 from translator.voicelive.turns_server import ServerTurns
 from translator.voicelive.wire.inbound import (
     Committed,
@@ -57,6 +58,17 @@ def _sent_audio(out: list[dict[str, Any]]) -> bytes:
 
 def _of(out: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [e for e in out if e["type"] == kind]
+
+
+def _live(turns: ServerTurns, audio: bytes, start_s: float, piece_ms: int = 100) -> list[dict[str, Any]]:
+    """Push ``audio`` as a live input does, a piece at a time, sending after each."""
+    out: list[dict[str, Any]] = []
+    step = piece_ms * RATE * 2 // 1000
+    for k in range(0, len(audio), step):
+        now = start_s + k // step * piece_ms / 1000
+        turns.push(Unsegmented(audio[k : k + step]), now)
+        out += turns.outgoing(now)
+    return out
 
 
 def _translate(turns: ServerTurns, response_id: str, text: str) -> None:
@@ -120,8 +132,7 @@ def test_a_new_connection_resends_from_the_oldest_turn_without_a_transcript() ->
     turns, events = _turns()
     turns.new_connection(1)
     audio = _pcm(10_000, 3)
-    turns.push(Unsegmented(audio), 0.0)
-    assert _sent_audio(turns.outgoing(0.0)) == audio
+    assert _sent_audio(_live(turns, audio, 0.0)) == audio
     turns.on(ServiceSpeechStarted("item_a", 500))
     turns.on(ServiceSpeechStopped("item_a", 3000))
     turns.on(Committed("item_a"))
@@ -129,7 +140,8 @@ def test_a_new_connection_resends_from_the_oldest_turn_without_a_transcript() ->
     turns.on(ServiceSpeechStarted("item_b", 4000))  # still speaking when the connection drops
     turns.new_connection(2)
     assert UtteranceSkipped("en-US>es-ES", "u2", "heard again on the new connection") in events
-    out = turns.outgoing(0.0)
+    # A window at a time: a turn the service has not announced yet must stay within reach of a cut.
+    out = [e for t in (20.0, 21.5, 23.0) for e in turns.outgoing(t)]
     bytes_per_ms = RATE * 2 // 1000
     assert _sent_audio(out) == audio[4000 * bytes_per_ms :], "resent from where the open turn began"
     # the transcribed one needs no audio: its response is created from the text
@@ -179,14 +191,13 @@ def test_after_a_drop_audio_not_surely_heard_is_sent_again() -> None:
     turns.new_connection(1)
     audio = _pcm(10_000, 5)
     now = time.monotonic()
-    turns.push(Unsegmented(audio[: len(audio) // 2]), now)
-    turns.outgoing(now - 10.0)  # the first 5 s went out long before the last event
+    _live(turns, audio[: len(audio) // 2], now - 10.0)  # the first 5 s went out long before the last event
     turns.on(Ignored("conversation.item.deleted"))
-    turns.push(Unsegmented(audio[len(audio) // 2 :]), now)
-    turns.outgoing(now + 1.0)  # the rest after it: perhaps never heard
+    _live(turns, audio[len(audio) // 2 :], now + 1.0)  # the rest after it: perhaps never heard
     turns.new_connection(2)
     bytes_per_ms = RATE * 2 // 1000
-    assert _sent_audio(turns.outgoing(now + 2.0)) == audio[4000 * bytes_per_ms :]
+    resent = [e for t in (2.0, 3.5, 5.0) for e in turns.outgoing(now + t)]
+    assert _sent_audio(resent) == audio[4000 * bytes_per_ms :]
 
 
 def test_the_tape_keeps_only_what_a_new_connection_may_need() -> None:
@@ -270,13 +281,20 @@ def test_a_turn_the_service_has_not_ended_yet_is_not_cut_after_a_pause() -> None
 
 
 def test_fast_mode_never_waits_for_an_open_turn() -> None:
-    """Backpressure counts only turns that are sure to be answered: an open turn ends
-    only with more input, so counting it would stop a fast run for ever."""
+    """Backpressure counts only what is sure to come. An open turn ends only with more
+    input, so counting it would stop a fast run for ever; the audio held back at its bound
+    does count, since the hold ends by itself (a cut once held for 1.5 s)."""
     turns, _ = _turns()
     _open_long_turn(turns, 30_000)
-    assert turns.backlog_ms() == 0
-    turns.on(ServiceSpeechStopped("item_a", 30_000))
-    assert turns.backlog_ms() >= 29_000
+    bytes_per_ms = RATE * 2 // 1000
+    sent = 500 + 4000 + 700
+    assert turns.backlog_ms() == 30_500 - sent, "only the audio not sent yet"
+    turns.outgoing(0.0)
+    assert turns.tick(1.6)
+    assert _of(turns.outgoing(1.6), "input_audio_buffer.commit")
+    turns.on(Committed("item_a"))
+    more = _sent_audio(turns.outgoing(1.7))
+    assert len(more) == 4700 * bytes_per_ms, "the hold ended: the continuation's window went out"
 
 
 def test_an_utterance_that_could_not_be_transcribed_is_translated_from_its_audio() -> None:
@@ -320,3 +338,60 @@ def test_a_long_turn_is_held_at_its_bound_and_cut_there_if_the_service_does_not_
     assert [(e.utterance, e.start_ms) for e in events if isinstance(e, SpeechStarted)][-1] == ("u2", 5200)
     # the rest flows again, up to the continuation's own bound
     assert len(_sent_audio(turns.outgoing(11.7))) == 4700 * bytes_per_ms
+
+
+def test_fast_input_runs_no_further_ahead_than_the_service_could_have_announced() -> None:
+    """``--fast``, and the service's announcements trail the audio by a round trip. With no
+    turn open, the input goes out only to max_segment_ms + 700 ms past a second before the
+    audio the service has had time to answer for, so a turn it announces late is still cut
+    within its bound (before, a 200 ms round trip let 15 s out before the announcement)."""
+    turns, _ = _turns()
+    turns.new_connection(1)
+    turns.round_trip(0.8)  # the configuration took 0.8 s to answer: wait 1.6 s for announcements
+    bytes_per_ms = RATE * 2 // 1000
+    turns.push(Unsegmented(_pcm(20_000, 21), pause_ms=700, talk_ms=0), 100.0)  # 20 s at once
+    assert len(_sent_audio(turns.outgoing(100.0))) == 4700 * bytes_per_ms
+    assert not _sent_audio(turns.outgoing(101.0)), "nothing more within two round trips"
+    assert len(_sent_audio(turns.outgoing(101.7))) == 3700 * bytes_per_ms, "the first window settled"
+    # a turn the service announces only now, from 3.8 s on: the input stops at its bound ...
+    turns.on(ServiceSpeechStarted("item_a", 3500))
+    assert len(_sent_audio(turns.outgoing(101.8))) == (3800 + 4700 - 8400) * bytes_per_ms
+    assert not _sent_audio(turns.outgoing(103.0))
+    # ... and the client cuts it there, 4.7 s long, when the service does not end it
+    assert turns.tick(103.4)
+    assert _of(turns.outgoing(103.4), "input_audio_buffer.commit")
+
+
+def test_talk_is_read_where_the_input_is_sent_not_where_it_has_got_to() -> None:
+    """``--fast``: the input has run on to a pause, but where the input is being sent the
+    client hears talk that began with the open turn: that turn is long, and is cut at once
+    at its grace limit instead of after a hold."""
+    turns, _ = _turns()
+    turns.new_connection(1)
+    turns.push(Unsegmented(_pcm(500, 7)), 0.0)
+    turns.outgoing(0.0)
+    turns.on(ServiceSpeechStarted("item_a", 200))  # speech from 500 ms
+    for k in range(1, 51):  # talking to 5.5 s ...
+        turns.push(Unsegmented(_pcm(100, 8), 0, talk_ms=k * 100), 0.0)
+    turns.push(Unsegmented(_pcm(2000, 9), 700, talk_ms=0), 0.0)  # ... then a real pause
+    (cut,) = _of(turns.outgoing(0.0), "input_audio_buffer.commit")
+    assert cut["event_id"] == "cut-u1-1"
+
+
+def test_an_unanswered_request_shows_the_service_is_behind() -> None:
+    marks = HeardMarks()
+    marks.sent(0.0, 1000)
+    marks.sent(1.0, 2000)
+    marks.asked(1.0, 2000)  # a response.create, with the audio up to 2000 before it
+    marks.sent(2.0, 3000)
+    assert marks.settled(0, 5.0) == 1000, "only what went out a second before the request"
+    marks.answered(5.0)  # 4 s round trip: everything before the request was heard
+    assert marks.heard(0) == 2000
+    assert marks.settled(0, 5.1) == 2000, "the rest waits two round trips"
+    assert marks.settled(0, 13.1) == 3000
+    stuck = HeardMarks()
+    stuck.sent(0.0, 1000)
+    stuck.asked(0.5, 1000)
+    stuck.sent(1.0, 2000)
+    assert stuck.settled(0, 10.0) == 0
+    assert stuck.settled(0, 10.6) == 2000, "a request never answered holds nothing back for ever"

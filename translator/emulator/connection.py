@@ -70,6 +70,7 @@ class Connection:
         self.state = SessionState(config, _realtime_ordering(options, model_name))
         self.outbox = Outbox(ws, transport, record)
         self.outbox.echo = hostile.echo
+        self.outbox.latency_s = faults.event_latency_s
         self._tasks = TaskSet(record.session_id)
         self._expires_in_s = expires_in_s
         self._updated_once = False
@@ -104,6 +105,7 @@ class Connection:
             pass
         finally:
             await self._tasks.cancel_all()
+            await self.outbox.stop_line()
             self._release()
 
     def _release(self) -> None:

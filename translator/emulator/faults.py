@@ -41,6 +41,7 @@ CONNECTION_FAULT_KINDS = frozenset(
         "no_pong",
         "stall",
         "unknown_events",
+        "event_latency",
     }
 )
 OVERSIZED_FRAME_BYTES = 4 * 1024 * 1024 + 64 * 1024
@@ -90,6 +91,8 @@ class FaultPlan:
     no_pong_connections: set[int] = field(default_factory=set)
     stall_connections: dict[int, float] = field(default_factory=dict)
     unknown_events: bool = False
+    event_latency_s: float = 0.0
+    """Every server event reaches the client this much later (``Outbox.latency_s``)."""
     utterance_faults: list[UtteranceFault] = field(default_factory=list)
     hostile: HostilePlan = field(default_factory=HostilePlan)
     _fired: set[int] = field(default_factory=set, repr=False)
@@ -147,5 +150,6 @@ class FaultPlan:
         self.no_pong_connections |= other.no_pong_connections
         self.stall_connections.update(other.stall_connections)
         self.unknown_events = self.unknown_events or other.unknown_events
+        self.event_latency_s = max(self.event_latency_s, other.event_latency_s)
         self.utterance_faults.extend(other.utterance_faults)
         self.hostile.merge(other.hostile)

@@ -3,7 +3,10 @@ close and abort; and the set of background tasks the connection owns.
 
 Every server event goes through :meth:`Outbox.send`, which stamps a unique
 ``event_id``, serializes sends, waits while a stall holds the gate, and records
-the event type.
+the event type. With ``latency_s`` (the ``event_latency`` fault) every event reaches
+the client that much later, in order, while the connection goes on reading and
+processing the client's events: a distant or loaded service, whose turn events trail
+the audio it was sent.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ class Outbox:
         self._gate = asyncio.Event()
         self._gate.set()
         self.echo = ""  # a hostile fault: appended to every free-text field (hostile.py)
+        self.latency_s = 0.0
+        self._line: asyncio.Queue[tuple[float, str]] | None = None
+        self._line_task: asyncio.Task[None] | None = None
 
     async def send(self, type_: str, **fields: Any) -> None:
         if self.echo:
@@ -43,6 +49,30 @@ class Outbox:
 
     async def send_text(self, data: str) -> None:
         """One text frame, in order with every other send (and held by a stall)."""
+        if self.latency_s > 0:
+            self._delay(data)
+            return
+        await self._send_now(data)
+
+    def _delay(self, data: str) -> None:
+        loop = asyncio.get_running_loop()
+        if self._line is None:
+            self._line = asyncio.Queue()
+            self._line_task = loop.create_task(self._drain_line(self._line))
+        self._line.put_nowait((loop.time() + self.latency_s, data))
+
+    async def _drain_line(self, line: asyncio.Queue[tuple[float, str]]) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                due, data = await line.get()
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                await self._send_now(data)
+                line.task_done()
+        except ConnectionEnded:
+            pass
+
+    async def _send_now(self, data: str) -> None:
         async with self._lock:
             await self._gate.wait()
             if self.ws.closed:
@@ -66,8 +96,18 @@ class Outbox:
         )
 
     async def close(self, code: int) -> None:
+        if self._line is not None and self._line_task is not None and not self._line_task.done():
+            # the close frame must not overtake the events still on their way
+            await asyncio.wait([asyncio.ensure_future(self._line.join())], timeout=self.latency_s + 1.0)
+            self._line_task.cancel()
         self.record.close_code = code
         await self.ws.close(code=code)
+
+    async def stop_line(self) -> None:
+        """The connection is over: events still on their way are dropped."""
+        if self._line_task is not None:
+            self._line_task.cancel()
+            await asyncio.gather(self._line_task, return_exceptions=True)
 
     def abort(self) -> None:
         """Drop the TCP connection with no close frame (the client sees 1006)."""

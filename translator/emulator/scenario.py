@@ -115,6 +115,8 @@ class Scenario:
                 plan.stall_connections[int(raw.get("connection", 0))] = float(raw.get("seconds", 5.0))
             elif kind == "unknown_events":
                 plan.unknown_events = True
+            elif kind == "event_latency":
+                plan.event_latency_s = float(raw.get("seconds", 1.0))
             elif kind in HOSTILE_KINDS:
                 plan.hostile.apply(raw)
             else:

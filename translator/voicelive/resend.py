@@ -62,17 +62,46 @@ class ResendBuffer:
 
 
 _HEARD_WITHIN_S = 1.0
-"""Audio sent this long before the service's last event has surely been heard."""
+"""Audio sent this long (or two round trips, if longer) before the service's last event
+has surely been heard."""
+_ASKED_KEPT = 8
+"""Unanswered requests remembered (a refused one is never answered: the oldest go)."""
+_ASK_TRUSTED_S = 10.0
+"""An unanswered request older than this no longer holds ``settled`` back (never wait for ever)."""
 
 
 class HeardMarks:
-    """How much of the audio sent on this connection the service has surely heard: all
-    that was sent ``_HEARD_WITHIN_S`` before its latest event (it was there, and events
-    come in order)."""
+    """How much of the audio sent on this connection the service has heard.
+
+    Two questions, two answers:
+
+    * ``heard``: surely heard, for what a new connection must send again. All that was
+      sent before a request the service has answered (it handles client events in order),
+      and all that was sent a while before its latest event (it was there and alive).
+    * ``settled``: the audio in which the service would by now have announced a turn that
+      began there. Also the audio sent a while ago, live service or not, as long as no
+      request sent after it is still unanswered (which would show the service is behind).
+
+    "A while" is a second, or two round trips if they take longer: the round trip is the
+    longest of the last few request-to-answer times, the session's configuration included.
+    On a distant or loaded service (or a loaded client) it grows, and so does the wait.
+    """
 
     def __init__(self) -> None:
         self._sends: deque[tuple[float, int]] = deque(maxlen=512)  # (monotonic s, offset sent up to)
         self._last_event_s = 0.0
+        self._asked: deque[tuple[float, int]] = deque(maxlen=_ASKED_KEPT)  # unanswered requests
+        self._answered = 0
+        """Offset sent up to when the latest answered request went out."""
+        self._trips: deque[float] = deque(maxlen=5)
+
+    @property
+    def round_trip_s(self) -> float:
+        return max(self._trips, default=0.0)
+
+    def round_trip(self, seconds: float) -> None:
+        """A measured request-to-answer time."""
+        self._trips.append(max(0.0, seconds))
 
     def sent(self, now_s: float, offset: int) -> None:
         if self._sends and now_s - self._sends[-1][0] < 0.05:
@@ -82,14 +111,45 @@ class HeardMarks:
     def event(self, now_s: float) -> None:
         self._last_event_s = now_s
 
-    def heard(self, origin: int) -> int:
-        """The offset up to which the audio was surely heard (``origin``: none yet)."""
+    def asked(self, now_s: float, offset: int) -> None:
+        """A request the service answers in order went out with the audio up to ``offset``."""
+        self._asked.append((now_s, offset))
+
+    def answered(self, now_s: float) -> None:
+        """The oldest unanswered request was answered."""
+        if self._asked:
+            asked_s, offset = self._asked.popleft()
+            self.round_trip(now_s - asked_s)
+            self._answered = max(self._answered, offset)
+
+    def _window_s(self) -> float:
+        return max(_HEARD_WITHIN_S, 2.0 * self.round_trip_s)
+
+    def _sent_by(self, time_s: float, origin: int) -> int:
+        """The offset sent up to at ``time_s`` (``origin`` if nothing was sent by then)."""
         heard = origin
         for sent_s, offset in self._sends:
-            if sent_s > self._last_event_s - _HEARD_WITHIN_S:
+            if sent_s > time_s:
                 break
             heard = offset
         return heard
 
+    def heard(self, origin: int) -> int:
+        """The offset up to which the audio was surely heard (``origin``: none yet)."""
+        by_event = self._sent_by(self._last_event_s - self._window_s(), origin)
+        return max(by_event, self._answered, origin)
+
+    def settled(self, origin: int, now_s: float) -> int:
+        """The offset up to which any turn that began would have been announced by now."""
+        window = self._window_s()
+        since = now_s - window
+        waiting = [asked_s for asked_s, _ in self._asked if now_s - asked_s < _ASK_TRUSTED_S]
+        if waiting:  # the service has not answered this yet: it may be behind since then
+            since = min(since, waiting[0] - window)
+        return max(self._sent_by(since, origin), self.heard(origin))
+
     def clear(self) -> None:
+        """A new connection: nothing of it is heard yet (the round trips are kept)."""
         self._sends.clear()
+        self._asked.clear()
+        self._answered = 0

@@ -263,12 +263,14 @@ class Session:
                 session_id=first.session_id,
                 expires_in_s=expires_in,
             )
+        asked = time.monotonic()
         await conn.send(
             outbound.configure(self._config, outbound.EventId(outbound.Purpose.CONFIGURE, self._conn_no))
         )
         while True:
             wire = await self._next_wire(conn, timeout_s=self._target.connect_timeout_s)
             if isinstance(wire, SessionConfigured):
+                self.turns.round_trip(time.monotonic() - asked)
                 return
             if isinstance(wire, ServerError):
                 self._refused(wire, "the configuration")

@@ -107,6 +107,9 @@ class TurnTaking:
         self._outbox.clear()
         self.expiring = False
 
+    def round_trip(self, seconds: float) -> None:
+        """A measured request-to-answer time of the connection (its configuration)."""
+
     def backlog_ms(self) -> int:
         """Input audio not yet translated (fast mode waits while this is long)."""
         return self.utterances.waiting_ms()

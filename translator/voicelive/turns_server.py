@@ -57,6 +57,8 @@ from translator.voicelive.wire import INPUT_RATE_HZ
 from translator.voicelive.wire import outbound as wire
 from translator.voicelive.wire.inbound import (
     Committed,
+    ResponseStarted,
+    ServerError,
     ServiceSpeechStarted,
     ServiceSpeechStopped,
     TranscriptionFailed,
@@ -114,7 +116,7 @@ class ServerTurns(TurnTaking):
         if not isinstance(item, Unsegmented):
             raise TypeError("the service detects this session's turns: push raw audio")
         self._resend.append(item.pcm)
-        self._long.listen(item.pause_ms, item.talk_ms)
+        self._long.listen(self._resend.end_ms, item.pause_ms, item.talk_ms)
         self._clock.advance(self._resend.end_ms, wall_s)
         self._bound()
 
@@ -131,6 +133,7 @@ class ServerTurns(TurnTaking):
                 self.utterances.drop(u, dropped_ms)
         keep_ms = max(min(self._resume_ms(), self._resend.ms(self._sent)), limit_ms)
         self._resend.trim(self._resend.offset(keep_ms))
+        self._long.track.forget_before(self._resend.start_ms)
 
     def _heard_from(self, u: Utterance) -> int:
         return u.heard_from_ms if u.heard_from_ms is not None else u.start_ms
@@ -167,11 +170,13 @@ class ServerTurns(TurnTaking):
         self._long.reset()
 
     def backlog_ms(self) -> int:
-        """Input behind the oldest turn that is sure to be answered. An open turn is not:
-        it ends only with more input, so fast mode must never wait for it (it would wait
-        for ever on a long run of speech)."""
+        """Input behind the oldest turn that is sure to be answered, or not sent yet (the
+        send bound moves on by itself: with time, or with a cut). An open turn is not sure
+        to be answered: it ends only with more input, so fast mode must never wait for it
+        (it would wait for ever on a long run of speech)."""
+        unsent = self._resend.end_ms - self._resend.ms(max(self._sent, self._resend.start))
         waiting = [u for u in self.utterances.live() if u.stage is not Stage.OPEN]
-        return max(0, self._resend.end_ms - waiting[0].start_ms) if waiting else 0
+        return max(unsent, self._resend.end_ms - waiting[0].start_ms if waiting else 0)
 
     # -- state ----------------------------------------------------------------------------
 
@@ -194,11 +199,10 @@ class ServerTurns(TurnTaking):
         self._outbox.clear()
         out.extend(self._appends(now_s))
         self._long.expire(now_s)
-        anchor = self._anchor() if self._long.pending is None else None
         sent_ms = self._resend.ms(self._sent)
-        if anchor is not None and self._long.due(
-            *anchor, sent_ms=sent_ms, input_end_ms=self._resend.end_ms, now_s=now_s
-        ):
+        self._long.sending(sent_ms)
+        anchor = self._anchor(now_s) if self._long.pending is None else None
+        if anchor is not None and self._long.due(*anchor, sent_ms=sent_ms, now_s=now_s):
             turn, start_ms = anchor
             self._long.sent(turn, sent_ms, start_ms, now_s)
             out.append(
@@ -227,6 +231,7 @@ class ServerTurns(TurnTaking):
                     wire.EventId(wire.Purpose.RESPONSE, due.response_attempts, due.id), items
                 )
             )
+            self._heard.asked(now_s, self._sent)  # its answer says the audio before it was heard
         self.utterances.forget_finished()
         self._hidden &= self.utterances.utts.keys()
         self._long.refused &= self.utterances.utts.keys()
@@ -247,19 +252,24 @@ class ServerTurns(TurnTaking):
         )
         return None if u is None or u.id in self._long.refused else u
 
-    def _anchor(self) -> tuple[Utterance | None, int] | None:
-        """Where the speech that a cut would end began: the open turn's start; else, while
-        the client hears talk the service has announced no turn for, where that talk began
+    def _anchor(self, now_s: float) -> tuple[Utterance | None, int] | None:
+        """Where the speech that a cut would end began: the open turn's start. Else the
+        earliest point where a turn could have begun that the service has not announced:
+        where the talk the client hears at the send point began, or a little before the
+        audio in which the service would have announced one by now, whichever is earlier
         (never before the last known turn's end)."""
         if (u := self._open_turn()) is not None:
             return u, u.start_ms
-        if self._long.limit_ms is None or self._flush is not _Flush.NONE or self._long.talk_ms == 0:
+        if self._long.limit_ms is None or self._flush is not _Flush.NONE:
             return None
-        return None, max(self._boundary_ms, self._resend.end_ms - self._long.talk_ms)
+        settled_ms = self._resend.ms(self._heard.settled(self._origin, now_s)) - _UNREPORTED_MS
+        talk_ms = self._long.talk_start_ms
+        start_ms = settled_ms if talk_ms is None else min(settled_ms, talk_ms)
+        return None, max(self._boundary_ms, start_ms)
 
-    def _send_bound(self) -> int:
+    def _send_bound(self, now_s: float) -> int:
         """How far the input may be sent (``LongTurns.bound_ms``), as a resend offset."""
-        anchor = self._anchor() if self._long.pending is None else None
+        anchor = self._anchor(now_s) if self._long.pending is None else None
         bound_ms = self._long.bound_ms(anchor[1] if anchor is not None else None)
         return self._resend.end if bound_ms is None else self._resend.offset(bound_ms)
 
@@ -277,8 +287,9 @@ class ServerTurns(TurnTaking):
             # clock skips it, and so does the mapping onto the input timeline.
             self._origin += self._resend.start - self._sent
             self._sent = self._resend.start
-        bound = max(self._sent, self._send_bound())
-        self._long.hold(bound < self._resend.end, now_s)
+        self._long.sending(self._resend.ms(self._sent))
+        bound = max(self._sent, self._send_bound(now_s))
+        self._long.hold(bound < self._resend.end, now_s, at=bound)
         piece = self._resend.read(self._sent, bound - self._sent)
         out = wire.append(piece)
         self._sent += len(piece)
@@ -288,8 +299,14 @@ class ServerTurns(TurnTaking):
 
     # -- what the service said --------------------------------------------------------------
 
+    def round_trip(self, seconds: float) -> None:
+        self._heard.round_trip(seconds)
+
     def on(self, wire: WireEvent) -> None:
-        self._heard.event(time.monotonic())
+        now = time.monotonic()
+        self._heard.event(now)
+        if _answers_response(wire):
+            self._heard.answered(now)
         super().on(wire)
 
     def _on_input(self, wire: WireEvent) -> None:
@@ -420,3 +437,13 @@ class ServerTurns(TurnTaking):
             self._history.append((said, done))
         self._drop_items(u)
         self._hidden.discard(u.id)
+
+
+def _answers_response(event: WireEvent) -> bool:
+    """The answer to a ``response.create``: the response, or an error that refuses it."""
+    if isinstance(event, ResponseStarted):
+        return True
+    if not isinstance(event, ServerError):
+        return False
+    source = wire.EventId.parse(event.client_event_id)
+    return source is not None and source.purpose is wire.Purpose.RESPONSE
