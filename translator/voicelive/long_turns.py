@@ -132,13 +132,18 @@ class LongTurns:
 
     # -- holding the input ------------------------------------------------------------------
 
+    @property
+    def reach_ms(self) -> int:
+        """How far past the start of the speech a cut may land (0: turns are never cut)."""
+        return 0 if self.limit_ms is None else self.limit_ms + _CUT_GRACE_MS
+
     def bound_ms(self, open_start_ms: int | None) -> int | None:
         """How far the input may be sent: ``max_segment_ms`` + the grace past the start of
         the speech still open (or past the cut being answered); None: no bound."""
         if self.limit_ms is None:
             return None
         start_ms = self.pending.cut_ms if self.pending is not None else open_start_ms
-        return None if start_ms is None else start_ms + self.limit_ms + _CUT_GRACE_MS
+        return None if start_ms is None else start_ms + self.reach_ms
 
     def hold(self, held: bool, now_s: float, at: int) -> None:
         """Whether the input is held at the bound ``at`` now. A hold at another bound starts

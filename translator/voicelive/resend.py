@@ -139,9 +139,11 @@ class HeardMarks:
         by_event = self._sent_by(self._last_event_s - self._window_s(), origin)
         return max(by_event, self._answered, origin)
 
-    def settled(self, origin: int, now_s: float) -> int:
-        """The offset up to which any turn that began would have been announced by now."""
-        window = self._window_s()
+    def settled(self, origin: int, now_s: float, most_s: float) -> int:
+        """The offset up to which any turn that began would have been announced by now,
+        waiting at most ``most_s`` (so that live input, which the service hears as it
+        comes, is never held back by a slow round trip)."""
+        window = min(self._window_s(), most_s)
         since = now_s - window
         waiting = [asked_s for asked_s, _ in self._asked if now_s - asked_s < _ASK_TRUSTED_S]
         if waiting:  # the service has not answered this yet: it may be behind since then

@@ -71,6 +71,8 @@ _MAX_RESEND_MS = 120_000
 """Input kept for resending; past it the oldest unheard utterance is dropped."""
 _TAIL_MS = 300
 """Silence after the end of input, on top of ``silence_duration_ms``."""
+_LIVE_MARGIN_S = 0.25
+"""How far ahead of live input the send bound stays, however slow the round trip."""
 _HISTORY = 2
 """Exchanges given to each response as context."""
 
@@ -262,7 +264,8 @@ class ServerTurns(TurnTaking):
             return u, u.start_ms
         if self._long.limit_ms is None or self._flush is not _Flush.NONE:
             return None
-        settled_ms = self._resend.ms(self._heard.settled(self._origin, now_s)) - _UNREPORTED_MS
+        most_s = (self._long.reach_ms - _UNREPORTED_MS) / 1000 - _LIVE_MARGIN_S
+        settled_ms = self._resend.ms(self._heard.settled(self._origin, now_s, most_s)) - _UNREPORTED_MS
         talk_ms = self._long.talk_start_ms
         start_ms = settled_ms if talk_ms is None else min(settled_ms, talk_ms)
         return None, max(self._boundary_ms, start_ms)
