@@ -92,15 +92,17 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
     Device tests are CPU-hungry themselves (a CLI start-up, Chromium): side by side at the
     same raised priority they starved each other's audio. One at a time, raised above the
     rest (with their autogroup, see ``tests/pulse.py``), a busy machine is no longer their
-    problem. Each worker has its own daemon and, under xdist, its own session (so its own
-    autogroup) from its first device test on; a run without xdist keeps its session, so
-    that Ctrl-C still reaches it. The priorities go back for the next test.
+    problem. Two test runs at once take turns the same way. Each worker has its own daemon
+    and, under xdist, its own session (so its own autogroup) from its first device test on;
+    a run without xdist keeps its session, so that Ctrl-C still reaches it. The priorities
+    go back for the next test.
     """
     if not item.get_closest_marker("needs_pulse"):
         yield
         return
-    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or str(os.getpid())
-    path = Path(tempfile.gettempdir()) / f"translator-devices-{run_id}.lock"
+    # One lock per user, not per run: two runs at once (two worktrees) take turns too, and
+    # the file is reused instead of piling up in the temp folder.
+    path = Path(tempfile.gettempdir()) / f"translator-devices-{os.getuid()}.lock"
     before = os.getpriority(os.PRIO_PROCESS, 0)
     with path.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
