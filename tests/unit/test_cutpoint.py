@@ -36,12 +36,16 @@ class Scripted:
         self._done = self._rest = 0
 
 
-def _run(probs: Sequence[float], params: VadParams) -> list[dict[str, object]]:
+def _run(probs: Sequence[float], params: VadParams, quiet: Sequence[int] = ()) -> list[dict[str, object]]:
     """Segment a tone under scripted probabilities. Its level swings 20 dB four times a second,
-    as syllables do, so the segmenter's noise-floor check keeps counting it as speech."""
+    as syllables do, so the segmenter's noise-floor check keeps counting it as speech. The
+    frames in ``quiet`` hold faint noise instead (a soft ending at the room's floor)."""
     t = np.arange(len(probs) * FRAME) / RATE_HZ
     envelope = 0.01 + 0.09 * (0.5 + 0.5 * np.sin(2 * np.pi * 4 * t))
     pcm = (envelope * np.sin(2 * np.pi * 200 * t) * 32767).astype(np.int16)
+    noise = np.random.default_rng(0).normal(0, 10, len(pcm)).astype(np.int16)
+    for k in quiet:
+        pcm[k * FRAME : (k + 1) * FRAME] = noise[k * FRAME : (k + 1) * FRAME]
     seg = Segmenter(params, RATE_HZ, detector=Scripted(probs))
     events = []
     for i in range(0, len(pcm), 480):
@@ -134,3 +138,17 @@ def test_speech_heard_after_a_late_cut_stays_in_the_next_utterance() -> None:
     utts = _run(LEAD + speech + [0.0] * 40, PARAMS)
     assert [u["cut"] for u in utts] == [True, False]
     assert abs(utts[1]["end"] - (len(LEAD) + 136) * 32) <= 32
+
+
+def test_an_utterance_ending_at_a_pause_keeps_the_soft_ending_the_detector_still_hears() -> None:
+    """The last word fades to the noise floor while the detector still hears it (0.6): the
+    audio ends ``_FADE_MS`` (3 frames) after the detector's last speech frame, not 128 ms
+    after the last frame above the floor (that clipped the word: 24 % of the utterances that
+    closed at a pause at 15 dB SNR ended inside a word)."""
+    first = [1.0] * 60 + [0.6] * 4  # 1.92 s of speech, then 4 frames of a soft ending
+    probs = LEAD + first + [0.05] * 8 + [1.0] * 60 + [0.0] * 30
+    quiet = [*range(len(LEAD)), *range(len(LEAD) + 60, len(LEAD) + 72)]
+    utts = _run(probs, PARAMS, quiet=quiet)
+    assert [u["cut"] for u in utts] == [False, False]
+    assert utts[0]["audio_end"] == (len(LEAD) + len(first) + 3) * 32
+    assert utts[1]["audio_start"] >= utts[0]["audio_end"]

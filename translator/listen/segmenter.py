@@ -36,7 +36,9 @@ drifts up under it. The cut policy, in order:
 
 An utterance opens only after ``speech_duration_ms`` of speech and never holds only
 silence. Its audio includes up to ``prefix_padding_ms`` before the first speech frame
-(never reaching back into the previous utterance) and at most ``_TAIL_MS`` after the last.
+(never reaching back into the previous utterance) and after its last speech frame at most
+``_TAIL_MS``, or at a pause ``_FADE_MS`` after the detector's last speech frame (which may lie
+later: a soft ending at the noise floor does not count as speech but is kept).
 """
 
 from __future__ import annotations
@@ -57,6 +59,13 @@ _TAIL_MS = 150  # silence kept after the last speech frame so endings are not cl
 _OVERRUN_MS = 1000  # audio an utterance may hold past the limit while a cut waits for a dip
 _WAIT_MS = 350  # speech past the limit a cut waits for a dip: more breaks the ear-voice span's p95
 _FLOOR_MARGIN_DB = 6.0  # a frame this close to the quietest of the last 2 s is no speech
+_FADE_MS = 96
+"""An utterance that ends at a pause keeps this much audio after the gate's last speech
+frame, even where that audio is at the floor: a word's soft ending is as quiet as the noise
+while Silero still hears it, and its probability falls through the off threshold a frame
+late. Ending at the last frame above the floor (plus ``_TAIL_MS``) left 24 % of the
+utterances closed at a pause at 15 dB SNR ending inside the last aligned word; 0, 32, 64 and
+96 ms past the gate's speech gave 20, 15, 9 and 7 % (128 ms: 7.5 %)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +220,11 @@ class Segmenter:
         speech_ms = (self._last_speech - self._first_speech) * fm
         soft = p.max_segment_ms is not None and speech_ms >= p.min_cut_ms and gap_ms >= p.min_pause_ms
         if gap_ms >= p.silence_duration_ms or soft:
-            self._close(self._last_speech + min(_TAIL_MS // fm, self._gate.pause_frames), cut=False, out=out)
+            # the audio runs on through the fade of the last word: up to _FADE_MS past the
+            # gate's last speech frame, however quiet (the pause is longer than that)
+            fade_end = self._seen - self._gate.pause_frames + _FADE_MS // fm
+            end = max(self._last_speech + min(_TAIL_MS // fm, self._gate.pause_frames), fade_end)
+            self._close(end, cut=False, out=out)
             return
         if p.max_segment_ms is not None and speech_ms >= p.max_segment_ms and self._cut(frame.speech, out):
             return
