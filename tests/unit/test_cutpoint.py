@@ -117,7 +117,7 @@ def test_every_utterance_fits_the_limit_plus_one_second_of_audio() -> None:
 def test_best_dip_prefers_the_longest_run_and_only_complete_ones() -> None:
     probs = [1, 0.3, 1, 1, 0.3, 0.1, 0.2, 1, 1, 0.1]
     assert best_dip(probs, 0.35) == 4  # the run 4-6, lowest at 5, one frame before it
-    assert best_dip(probs[:6], 0.35) == 1  # the run 4-5 has not ended yet
+    assert best_dip(probs[:6], 0.35) == 0  # the run 4-5 has not ended yet: the frame before 1
     assert best_dip(probs[:6], 0.35, complete=False) == 4
     assert best_dip([1.0, 0.9, 1.0], 0.35) is None
 
@@ -152,3 +152,16 @@ def test_an_utterance_ending_at_a_pause_keeps_the_soft_ending_the_detector_still
     assert [u["cut"] for u in utts] == [False, False]
     assert utts[0]["audio_end"] == (len(LEAD) + len(first) + 3) * 32
     assert utts[1]["audio_start"] >= utts[0]["audio_end"]
+
+
+def test_a_wait_that_ends_in_a_pause_ends_the_utterance_at_that_pause() -> None:
+    """No dip when the speech reaches the limit; as the wait ends, the speaker pauses. The
+    utterance ends at that pause with the last word's fade (3 frames), and the speech after
+    it opens the next utterance (the old code cut where the pause began, clipping the fade,
+    and handed the pause to the next utterance)."""
+    pause_at = 133  # speech frames: the limit is reached at 124, the wait (11 frames) ends at 134
+    speech = [1.0] * pause_at + [0.1] * 4 + [1.0] * 40
+    utts = _run(LEAD + speech + [0.0] * 30, PARAMS)
+    assert utts[0]["cut"] is True
+    assert utts[0]["audio_end"] == (len(LEAD) + pause_at + 3) * 32
+    assert utts[1]["start"] == (len(LEAD) + pause_at + 4) * 32

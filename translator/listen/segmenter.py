@@ -172,6 +172,7 @@ class Segmenter:
         self._audio_start = 0
         self._first_speech = 0
         self._last_speech = 0  # index just past the last speech frame
+        self._limit_at: int | None = None  # the frame at which the speech reached the limit
         self._levels: deque[float] = deque([0.0], maxlen=max(1, 2000 // fm))  # recent frame levels
 
     @property
@@ -226,8 +227,11 @@ class Segmenter:
             end = max(self._last_speech + min(_TAIL_MS // fm, self._gate.pause_frames), fade_end)
             self._close(end, cut=False, out=out)
             return
-        if p.max_segment_ms is not None and speech_ms >= p.max_segment_ms and self._cut(frame.speech, out):
-            return
+        if p.max_segment_ms is not None and speech_ms >= p.max_segment_ms:
+            if self._limit_at is None:
+                self._limit_at = index
+            if self._cut(frame.speech, out):
+                return
         self._release(out)
 
     def _start(self, index: int, out: list[Segment]) -> None:
@@ -243,6 +247,7 @@ class Segmenter:
         self._audio_start = start
         self._first_speech = first_speech
         self._last_speech = first_speech + 1
+        self._limit_at = None
         self._recent.clear()
         self._run = 0
         # The audio includes the prefix padding; the utterance's time starts at its first speech.
@@ -285,8 +290,9 @@ class Segmenter:
     def _cut(self, speaking: bool, out: list[Segment]) -> bool:
         """The speech has reached the limit: cut at the longest dip of the held-back audio,
         else keep listening for one for ``_WAIT_MS`` (without letting the audio pass the limit
-        plus ``_OVERRUN_MS``), and only then cut at the least speech-like point. The speech goes on in
-        a new utterance that starts exactly at the cut. False: not yet.
+        plus ``_OVERRUN_MS``), and only then cut at the least speech-like point, or, if the
+        wait ends in a pause, at that pause. The speech goes on in a new utterance that starts
+        exactly at the cut. False: not yet.
 
         Only while the gate says speech (a dip has ended when the speaker goes on): cut in a
         pause and the new utterance would inherit that pause and close on it at once, losing
@@ -299,11 +305,19 @@ class Segmenter:
             return False
         probs = [f.prob for f in frames[lo:]]
         limit, fm = self._p.max_segment_ms, self._fm
-        last = (self._seen - self._audio_start) * fm >= limit + _OVERRUN_MS or (
-            self._seen - self._first_speech
-        ) * fm >= limit + _WAIT_MS
+        hard = (self._seen - self._audio_start) * fm >= limit + _OVERRUN_MS
+        last = hard or (self._seen - (self._limit_at or 0)) * fm >= _WAIT_MS
         if not (speaking or last):
             return False
+        if not speaking:
+            # the wait ends in a pause that has just begun: end the utterance there, as a
+            # pause would, with the fade of the last word (the longest dip so far lay before
+            # it, often inside an earlier word); what follows opens the next utterance
+            pause = self._gate.pause_frames
+            if pause * fm < _FADE_MS and not hard:
+                return False
+            self._close(self._seen - pause + min(pause, _FADE_MS // fm), cut=True, out=out)
+            return True
         at = best_dip(probs, self._p.off_threshold, complete=not last)
         if at is None:
             if not last:
