@@ -146,8 +146,8 @@ def test_an_utterance_ending_at_a_pause_keeps_the_soft_ending_the_detector_still
     after the last frame above the floor (that clipped the word: 24 % of the utterances that
     closed at a pause at 15 dB SNR ended inside a word)."""
     first = [1.0] * 60 + [0.6] * 4  # 1.92 s of speech, then 4 frames of a soft ending
-    probs = LEAD + first + [0.05] * 8 + [1.0] * 60 + [0.0] * 30
-    quiet = [*range(len(LEAD)), *range(len(LEAD) + 60, len(LEAD) + 72)]
+    probs = LEAD + first + [0.05] * 20 + [1.0] * 60 + [0.0] * 30
+    quiet = [*range(len(LEAD)), *range(len(LEAD) + 60, len(LEAD) + 84)]
     utts = _run(probs, PARAMS, quiet=quiet)
     assert [u["cut"] for u in utts] == [False, False]
     assert utts[0]["audio_end"] == (len(LEAD) + len(first) + 3) * 32
@@ -165,3 +165,19 @@ def test_a_wait_that_ends_in_a_pause_ends_the_utterance_at_that_pause() -> None:
     assert utts[0]["cut"] is True
     assert utts[0]["audio_end"] == (len(LEAD) + pause_at + 3) * 32
     assert utts[1]["start"] == (len(LEAD) + pause_at + 4) * 32
+
+
+def test_a_sentence_shorter_than_the_limit_is_not_split_at_a_short_pause() -> None:
+    """1.9 s of speech, a 224 ms pause, 1.3 s more: one utterance, closed at the real pause
+    after it (the old 150 ms short-pause rule split it in two)."""
+    probs = LEAD + [1.0] * 60 + [0.05] * 7 + [1.0] * 40 + [0.0] * 30
+    utts = _run(probs, PARAMS)
+    assert len(utts) == 1
+    assert utts[0]["cut"] is False
+    assert utts[0]["end"] == (len(LEAD) + 107) * 32
+
+
+def test_a_short_pause_still_ends_an_utterance_when_asked_to() -> None:
+    probs = LEAD + [1.0] * 60 + [0.05] * 7 + [1.0] * 40 + [0.0] * 30
+    utts = _run(probs, VadParams(max_segment_ms=4000, prefix_padding_ms=0, min_pause_ms=150))
+    assert [u["cut"] for u in utts] == [False, False]
