@@ -10,6 +10,11 @@ pink, babble or music-like noise at 20, 15, 10 and 5 dB SNR and input gain 0, -6
   every utterance's audio;
 * ``cuts_inside_word_pct``: length cuts (``cut: true``) that fall inside a word, by
   forced alignment (pocketsphinx), with 20 ms of grace at each edge;
+* ``pause_closes_inside_word_pct``: utterances that end at a pause (not cut) whose audio
+  ends inside a word, by the same criterion (a clipped soft ending, or the next word's onset);
+* ``short_clips_split``: clips (each a recorded sentence or prompt) whose speech is
+  shorter than ``max_segment_ms`` with an utterance's end inside them (20 ms grace), of
+  ``short_clips``;
 * ``longest_utterance_ms`` (audio, padding included) and ``longest_speech_ms``;
 * ``silent_utterances``: utterances holding no reference speech;
 * ``cpu_s_per_audio_hour`` of the segmenter with its detector.
@@ -83,13 +88,27 @@ def score(rec: rs.Recording, utts: list[dict[str, Any]], words: list[tuple[int, 
         covered[a:b] = True
         silent += not rec.speech[a:b].any()
     lost = float((~covered[rec.speech]).mean() * 100) if rec.speech.any() else 0.0
+
+    def inside_word(at: int) -> bool:
+        return any(s + _WORD_GRACE_MS < at < e - _WORD_GRACE_MS for s, e in words)
+
     cuts = [u["audio_end"] for u in utts if u["cut"]]  # where the audio was cut
-    inside = sum(any(s + _WORD_GRACE_MS < c < e - _WORD_GRACE_MS for s, e in words) for c in cuts)
+    inside = sum(map(inside_word, cuts))
+    closes = [u["audio_end"] for u in utts if not u["cut"]]  # where the audio ends at a pause
+    closes_inside = sum(map(inside_word, closes))
+    limit = VadParams().max_segment_ms or 0
+    short = [(c.start_ms, c.end_ms) for c in rec.utterances if c.end_ms - c.start_ms < limit]
+    ends = [u["audio_end"] for u in utts]
+    split = sum(any(a + _WORD_GRACE_MS < e < b - _WORD_GRACE_MS for e in ends) for a, b in short)
     return {
         "utterances": len(utts),
         "speech_lost_pct": round(lost, 2),
         "length_cuts": len(cuts),
         "cuts_inside_word_pct": round(100 * inside / len(cuts), 1) if cuts else 0.0,
+        "pause_closes": len(closes),
+        "pause_closes_inside_word_pct": round(100 * closes_inside / len(closes), 1) if closes else 0.0,
+        "short_clips": len(short),
+        "short_clips_split": split,
         "longest_utterance_ms": max((u["audio_end"] - u["audio_start"] for u in utts), default=0),
         "longest_speech_ms": max((u["end"] - u["start"] for u in utts), default=0),
         "silent_utterances": silent,
@@ -131,6 +150,9 @@ def main() -> None:
         summary[detector] = {
             "worst_speech_lost_pct_at_15db": max(r["speech_lost_pct"] for r in at15),
             "worst_cuts_inside_word_pct_at_15db": max(r["cuts_inside_word_pct"] for r in at15),
+            "worst_pause_closes_inside_word_pct_at_15db": max(
+                r["pause_closes_inside_word_pct"] for r in at15
+            ),
             "worst_speech_lost_pct": max(r["speech_lost_pct"] for r in rows),
             "longest_utterance_ms": max(r["longest_utterance_ms"] for r in rows),
             "silent_utterances": sum(r["silent_utterances"] for r in rows),

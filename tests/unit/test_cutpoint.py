@@ -36,12 +36,16 @@ class Scripted:
         self._done = self._rest = 0
 
 
-def _run(probs: Sequence[float], params: VadParams) -> list[dict[str, object]]:
+def _run(probs: Sequence[float], params: VadParams, quiet: Sequence[int] = ()) -> list[dict[str, object]]:
     """Segment a tone under scripted probabilities. Its level swings 20 dB four times a second,
-    as syllables do, so the segmenter's noise-floor check keeps counting it as speech."""
+    as syllables do, so the segmenter's noise-floor check keeps counting it as speech. The
+    frames in ``quiet`` hold faint noise instead (a soft ending at the room's floor)."""
     t = np.arange(len(probs) * FRAME) / RATE_HZ
     envelope = 0.01 + 0.09 * (0.5 + 0.5 * np.sin(2 * np.pi * 4 * t))
     pcm = (envelope * np.sin(2 * np.pi * 200 * t) * 32767).astype(np.int16)
+    noise = np.random.default_rng(0).normal(0, 10, len(pcm)).astype(np.int16)
+    for k in quiet:
+        pcm[k * FRAME : (k + 1) * FRAME] = noise[k * FRAME : (k + 1) * FRAME]
     seg = Segmenter(params, RATE_HZ, detector=Scripted(probs))
     events = []
     for i in range(0, len(pcm), 480):
@@ -113,7 +117,7 @@ def test_every_utterance_fits_the_limit_plus_one_second_of_audio() -> None:
 def test_best_dip_prefers_the_longest_run_and_only_complete_ones() -> None:
     probs = [1, 0.3, 1, 1, 0.3, 0.1, 0.2, 1, 1, 0.1]
     assert best_dip(probs, 0.35) == 4  # the run 4-6, lowest at 5, one frame before it
-    assert best_dip(probs[:6], 0.35) == 1  # the run 4-5 has not ended yet
+    assert best_dip(probs[:6], 0.35) == 0  # the run 4-5 has not ended yet: the frame before 1
     assert best_dip(probs[:6], 0.35, complete=False) == 4
     assert best_dip([1.0, 0.9, 1.0], 0.35) is None
 
@@ -134,3 +138,46 @@ def test_speech_heard_after_a_late_cut_stays_in_the_next_utterance() -> None:
     utts = _run(LEAD + speech + [0.0] * 40, PARAMS)
     assert [u["cut"] for u in utts] == [True, False]
     assert abs(utts[1]["end"] - (len(LEAD) + 136) * 32) <= 32
+
+
+def test_an_utterance_ending_at_a_pause_keeps_the_soft_ending_the_detector_still_hears() -> None:
+    """The last word fades to the noise floor while the detector still hears it (0.6): the
+    audio ends ``_FADE_MS`` (3 frames) after the detector's last speech frame, not 128 ms
+    after the last frame above the floor (that clipped the word: 24 % of the utterances that
+    closed at a pause at 15 dB SNR ended inside a word)."""
+    first = [1.0] * 60 + [0.6] * 4  # 1.92 s of speech, then 4 frames of a soft ending
+    probs = LEAD + first + [0.05] * 20 + [1.0] * 60 + [0.0] * 30
+    quiet = [*range(len(LEAD)), *range(len(LEAD) + 60, len(LEAD) + 84)]
+    utts = _run(probs, PARAMS, quiet=quiet)
+    assert [u["cut"] for u in utts] == [False, False]
+    assert utts[0]["audio_end"] == (len(LEAD) + len(first) + 3) * 32
+    assert utts[1]["audio_start"] >= utts[0]["audio_end"]
+
+
+def test_a_wait_that_ends_in_a_pause_ends_the_utterance_at_that_pause() -> None:
+    """No dip when the speech reaches the limit; as the wait ends, the speaker pauses. The
+    utterance ends at that pause with the last word's fade (3 frames), and the speech after
+    it opens the next utterance (the old code cut where the pause began, clipping the fade,
+    and handed the pause to the next utterance)."""
+    pause_at = 133  # speech frames: the limit is reached at 124, the wait (11 frames) ends at 134
+    speech = [1.0] * pause_at + [0.1] * 4 + [1.0] * 40
+    utts = _run(LEAD + speech + [0.0] * 30, PARAMS)
+    assert utts[0]["cut"] is True
+    assert utts[0]["audio_end"] == (len(LEAD) + pause_at + 3) * 32
+    assert utts[1]["start"] == (len(LEAD) + pause_at + 4) * 32
+
+
+def test_a_sentence_shorter_than_the_limit_is_not_split_at_a_short_pause() -> None:
+    """1.9 s of speech, a 224 ms pause, 1.3 s more: one utterance, closed at the real pause
+    after it (the old 150 ms short-pause rule split it in two)."""
+    probs = LEAD + [1.0] * 60 + [0.05] * 7 + [1.0] * 40 + [0.0] * 30
+    utts = _run(probs, PARAMS)
+    assert len(utts) == 1
+    assert utts[0]["cut"] is False
+    assert utts[0]["end"] == (len(LEAD) + 107) * 32
+
+
+def test_a_short_pause_still_ends_an_utterance_when_asked_to() -> None:
+    probs = LEAD + [1.0] * 60 + [0.05] * 7 + [1.0] * 40 + [0.0] * 30
+    utts = _run(probs, VadParams(max_segment_ms=4000, prefix_padding_ms=0, min_pause_ms=150))
+    assert [u["cut"] for u in utts] == [False, False]
