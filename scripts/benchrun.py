@@ -76,17 +76,24 @@ def _append_latencies(seg: Any, session: Any, source: PacedSource, result: Direc
     frame_ms = seg.position_ms // max(1, seg._seen)  # the segmenter's frame (its detector's hop)
     frame_bytes = RATE_HZ * 2 * frame_ms // 1000
     k = offset = 0
+    capture: list[float] = []  # the current utterance's figures, kept once its commit is its own
+    newest: list[float] = []
     for t, type_, size, event_id in session.sent:
         if type_ == "input_audio_buffer.append" and k < len(order):
             offset += size
             last_frame = first_frame[order[k]] + (offset - 1) // frame_bytes
             captured = source.handed_s[min(len(source.handed_s) - 1, last_frame * frame_ms // CHUNK_MS)]
-            result.capture_to_append_ms.append((t - captured) * 1000.0)
-            newest = source.handed_s[bisect.bisect_right(source.handed_s, t) - 1]
-            result.chunk_to_append_ms.append((t - newest) * 1000.0)
+            capture.append((t - captured) * 1000.0)
+            newest.append((t - source.handed_s[bisect.bisect_right(source.handed_s, t) - 1]) * 1000.0)
         elif type_ == "input_audio_buffer.commit":
-            if event_id.split("-")[1] != order[k]:
-                raise RuntimeError(f"append attribution lost: {event_id} is not {order[k]}")
+            utterance = event_id.split("-")[1]
+            if utterance in order[:k]:
+                return  # sent again after a reconnect: what follows is no capture's first trip
+            if k >= len(order) or utterance != order[k]:
+                raise RuntimeError(f"append attribution lost: {event_id} is not {order[-1]} or later")
+            result.capture_to_append_ms += capture
+            result.chunk_to_append_ms += newest
+            capture, newest = [], []
             k += 1
             offset = 0
 
