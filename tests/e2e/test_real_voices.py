@@ -16,7 +16,7 @@ import pytest
 import soundfile
 
 from tests import realspeech as rs
-from tests.e2e.conftest import SECRET_KEY, read_jsonl, run_cli_async
+from tests.e2e.conftest import SECRET_KEY, Result, read_jsonl, run_cli_async
 from translator.emulator import Emulator, EmulatorOptions
 from translator.emulator.faults import FaultPlan
 
@@ -56,6 +56,36 @@ async def test_continuous_real_speech_finishes_whole_and_bounded(
         result = await run_cli_async(
             "run", str(profile), "--no-play", "--fast", "--subtitles", str(out), "--endpoint", emulator.url
         )
+    _assert_whole_and_bounded(result, out, rec)
+
+
+@pytest.fixture(scope="module")
+def short_talk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, rs.Recording]:
+    rec = rs.degrade(rs.continuous_english(20.0, seed=3), "pink", 15, -12, seed=8)
+    path = tmp_path_factory.mktemp("real") / "short.wav"
+    soundfile.write(path, rec.pcm, rs.RATE_HZ, subtype="PCM_16")
+    return path, rec
+
+
+@pytest.mark.slow  # 20 s of speech in real time
+@pytest.mark.parametrize("kind", ["client", "server_vad"])
+async def test_real_speech_in_real_time_is_whole_and_bounded(
+    tmp_path: Path, short_talk: tuple[Path, rs.Recording], kind: str
+) -> None:
+    """The same in real time (the file is read at its own pace, as a microphone is), on
+    20 s of speech at the lowest input gain, with the service's events 0.3 s late."""
+    wav, rec = short_talk
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(PROFILE.format(kind=kind, input=wav), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    async with Emulator(EmulatorOptions(faults=FaultPlan(event_latency_s=0.3))) as emulator:
+        result = await run_cli_async(
+            "run", str(profile), "--no-play", "--subtitles", str(out), "--endpoint", emulator.url
+        )
+    _assert_whole_and_bounded(result, out, rec)
+
+
+def _assert_whole_and_bounded(result: Result, out: Path, rec: rs.Recording) -> None:
     assert result.code == 0, result.stderr[-3000:]
     assert SECRET_KEY not in result.stdout + result.stderr + out.read_text("utf-8")
     lines = [x for x in read_jsonl(out) if x["kind"] == "translation"]
