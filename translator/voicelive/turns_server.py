@@ -14,7 +14,7 @@ then the utterance's transcript. The conversation itself is not needed, and each
 utterance's items are deleted once it is done.
 
 Times: ``audio_start_ms``/``audio_end_ms`` count from the first byte appended on the
-connection, and ``_origin`` maps them onto the input timeline. The start includes the
+connection, and the tape (``tape.py``) maps them onto the input timeline. The start includes the
 prefix padding and the end includes the silence that ended the turn. Both are taken
 off, so subtitles line up with the speech.
 
@@ -50,7 +50,7 @@ from translator.listen.clock import InputClock
 from translator.listen.segmenter import Segment, Unsegmented
 from translator.profile.model import Direction, TurnDetection
 from translator.voicelive.long_turns import LongTurns
-from translator.voicelive.resend import HeardMarks, ResendBuffer
+from translator.voicelive.tape import Tape
 from translator.voicelive.turns import TurnTaking
 from translator.voicelive.utterances import Decision, Stage, Utterance
 from translator.voicelive.wire import INPUT_RATE_HZ
@@ -94,48 +94,42 @@ class ServerTurns(TurnTaking):
         id_prefix: str = "u",
     ) -> None:
         super().__init__(direction, emit, arbiter)
-        self._resend = ResendBuffer(INPUT_RATE_HZ)
+        self._tape = Tape(INPUT_RATE_HZ)
         self._padding_ms = turn_detection.prefix_padding_ms
         self._silence_ms = turn_detection.silence_duration_ms
         self._long = LongTurns(turn_detection.max_segment_ms, self._log)
         self._id_prefix = id_prefix
         self._count = 0
-        self._sent = 0
-        """ResendBuffer offset up to which this connection has the audio."""
-        self._origin = 0
-        """ResendBuffer offset of the connection's audio clock zero."""
         self._boundary_ms = 0
         """Every turn before this input time is known."""
         self._flush = _Flush.NONE
         self._clock = InputClock()
         self._history: deque[tuple[str, str]] = deque(maxlen=_HISTORY)
         self._hidden: set[str] = set()  # utterances nobody was told had started
-        self._heard = HeardMarks()
 
     # -- the input side -----------------------------------------------------------------
 
     def push(self, item: Segment | Unsegmented, wall_s: float) -> None:
         if not isinstance(item, Unsegmented):
             raise TypeError("the service detects this session's turns: push raw audio")
-        self._resend.append(item.pcm)
-        self._long.listen(self._resend.end_ms, item.pause_ms, item.talk_ms)
-        self._clock.advance(self._resend.end_ms, wall_s)
+        self._tape.append(item.pcm)
+        self._long.listen(self._tape.end_ms, item.pause_ms, item.talk_ms)
+        self._clock.advance(self._tape.end_ms, wall_s)
         self._bound()
 
     def _bound(self) -> None:
         """Keep the resend buffer from the resume point on, and at most ``_MAX_RESEND_MS``."""
-        limit_ms = self._resend.end_ms - _MAX_RESEND_MS
+        limit_ms = self._tape.end_ms - _MAX_RESEND_MS
         for u in self.utterances.live():
             if u.transcript is None and self._heard_from(u) < limit_ms:
-                dropped_ms = (u.end_ms or self._resend.end_ms) - u.start_ms
+                dropped_ms = (u.end_ms or self._tape.end_ms) - u.start_ms
                 self._log.warning("audio_dropped", utterance=u.id, dropped_ms=dropped_ms)
                 self._emit(Notice(self.key, "audio_dropped", f"dropped {dropped_ms} ms of unheard audio"))
                 self._emit(UtteranceSkipped(self.key, u.id, "dropped: the backlog was full"))
                 self._drop_items(u)
                 self.utterances.drop(u, dropped_ms)
-        keep_ms = max(min(self._resume_ms(), self._resend.ms(self._sent)), limit_ms)
-        self._resend.trim(self._resend.offset(keep_ms))
-        self._long.track.forget_before(self._resend.start_ms)
+        self._tape.keep_from(max(min(self._resume_ms(), self._tape.sent_ms), limit_ms))
+        self._long.track.forget_before(self._tape.start_ms)
 
     def _heard_from(self, u: Utterance) -> int:
         return u.heard_from_ms if u.heard_from_ms is not None else u.start_ms
@@ -146,9 +140,8 @@ class ServerTurns(TurnTaking):
         have been reported yet), but never inside a known turn."""
         for u in self.utterances.utts.values():
             if not u.terminal and u.transcript is None:
-                return max(self._heard_from(u), self._resend.start_ms)
-        heard = self._heard.heard(self._origin)
-        return max(self._boundary_ms, self._resend.ms(heard) - _UNREPORTED_MS, self._resend.start_ms)
+                return max(self._heard_from(u), self._tape.start_ms)
+        return max(self._boundary_ms, self._tape.heard_ms() - _UNREPORTED_MS, self._tape.start_ms)
 
     def new_connection(self, number: int) -> None:
         super().new_connection(number)
@@ -166,8 +159,7 @@ class ServerTurns(TurnTaking):
             else:
                 u.reset_response()
                 u.item_id = None
-        self._sent = self._origin = self._resend.offset(resume_ms)
-        self._heard.clear()
+        self._tape.restart(resume_ms)
         self._flush = _Flush.NONE
         self._long.reset()
 
@@ -176,9 +168,8 @@ class ServerTurns(TurnTaking):
         send bound moves on by itself: with time, or with a cut). An open turn is not sure
         to be answered: it ends only with more input, so fast mode must never wait for it
         (it would wait for ever on a long run of speech)."""
-        unsent = self._resend.end_ms - self._resend.ms(max(self._sent, self._resend.start))
         waiting = [u for u in self.utterances.live() if u.stage is not Stage.OPEN]
-        return max(unsent, self._resend.end_ms - waiting[0].start_ms if waiting else 0)
+        return max(self._tape.unsent_ms, self._tape.end_ms - waiting[0].start_ms if waiting else 0)
 
     # -- state ----------------------------------------------------------------------------
 
@@ -201,7 +192,7 @@ class ServerTurns(TurnTaking):
         self._outbox.clear()
         out.extend(self._appends(now_s))
         self._long.expire(now_s)
-        sent_ms = self._resend.ms(self._sent)
+        sent_ms = self._tape.sent_ms
         self._long.sending(sent_ms)
         anchor = self._anchor(now_s) if self._long.pending is None else None
         if anchor is not None and self._long.due(*anchor, sent_ms=sent_ms, now_s=now_s):
@@ -214,7 +205,7 @@ class ServerTurns(TurnTaking):
         if (
             self.input_done
             and self._flush is _Flush.NONE
-            and self._sent >= self._resend.end
+            and self._tape.all_sent
             and self._long.pending is None
         ):
             # Silence lets the turn detection close the last turn as it would live.
@@ -233,7 +224,7 @@ class ServerTurns(TurnTaking):
                     wire.EventId(wire.Purpose.RESPONSE, due.response_attempts, due.id), items
                 )
             )
-            self._heard.asked(now_s, self._sent)  # its answer says the audio before it was heard
+            self._tape.asked(now_s)  # its answer says the audio before it was heard
         self.utterances.forget_finished()
         self._hidden &= self.utterances.utts.keys()
         self._long.refused &= self.utterances.utts.keys()
@@ -265,59 +256,43 @@ class ServerTurns(TurnTaking):
         if self._long.limit_ms is None or self._flush is not _Flush.NONE:
             return None
         most_s = (self._long.reach_ms - _UNREPORTED_MS) / 1000 - _LIVE_MARGIN_S
-        settled_ms = self._resend.ms(self._heard.settled(self._origin, now_s, most_s)) - _UNREPORTED_MS
+        settled_ms = self._tape.settled_ms(now_s, most_s) - _UNREPORTED_MS
         talk_ms = self._long.talk_start_ms
         start_ms = settled_ms if talk_ms is None else min(settled_ms, talk_ms)
         return None, max(self._boundary_ms, start_ms)
 
-    def _send_bound(self, now_s: float) -> int:
-        """How far the input may be sent (``LongTurns.bound_ms``), as a resend offset."""
-        anchor = self._anchor(now_s) if self._long.pending is None else None
-        bound_ms = self._long.bound_ms(anchor[1] if anchor is not None else None)
-        return self._resend.end if bound_ms is None else self._resend.offset(bound_ms)
-
     def _audio_of(self, u: Utterance) -> wire.ClientEvent:
-        """``u``'s audio from the resend buffer, for a response that cannot quote its transcript."""
-        start = self._resend.offset(self._heard_from(u))
-        end = self._resend.offset(
-            u.end_ms + self._silence_ms if u.end_ms is not None else self._resend.end_ms
-        )
-        return wire.user_audio(self._resend.read(start, max(0, end - start)))
+        """``u``'s audio from the tape, for a response that cannot quote its transcript."""
+        end_ms = u.end_ms + self._silence_ms if u.end_ms is not None else self._tape.end_ms
+        return wire.user_audio(self._tape.read(self._heard_from(u), end_ms))
 
     def _appends(self, now_s: float) -> list[wire.ClientEvent]:
-        if self._sent < self._resend.start:
-            # Trimmed before this connection had it (the backlog was full): the service's
-            # clock skips it, and so does the mapping onto the input timeline.
-            self._origin += self._resend.start - self._sent
-            self._sent = self._resend.start
-        self._long.sending(self._resend.ms(self._sent))
-        bound = max(self._sent, self._send_bound(now_s))
-        self._long.hold(bound < self._resend.end, now_s, at=bound)
-        piece = self._resend.read(self._sent, bound - self._sent)
-        out = wire.append(piece)
-        self._sent += len(piece)
-        if out:
-            self._heard.sent(now_s, self._sent)
-        return out
+        """The input up to the bound (``LongTurns.bound_ms``)."""
+        self._long.sending(self._tape.sent_ms)
+        anchor = self._anchor(now_s) if self._long.pending is None else None
+        bound_ms = self._long.bound_ms(anchor[1] if anchor is not None else None)
+        at_ms = self._tape.end_ms if bound_ms is None else max(self._tape.sent_ms, bound_ms)
+        self._long.hold(at_ms < self._tape.end_ms, now_s, at=at_ms)
+        return wire.append(self._tape.send(bound_ms, now_s))
 
     # -- what the service said --------------------------------------------------------------
 
     def round_trip(self, seconds: float) -> None:
-        self._heard.round_trip(seconds)
+        self._tape.round_trip(seconds)
 
     def on(self, wire: WireEvent) -> None:
         now = time.monotonic()
-        self._heard.event(now)
+        self._tape.event(now)
         if _answers_response(wire):
-            self._heard.answered(now)
+            self._tape.answered(now)
         super().on(wire)
 
     def _on_input(self, wire: WireEvent) -> None:
         match wire:
             case ServiceSpeechStarted(item_id=item, audio_ms=audio_ms):
-                self._began(item, self._resend.ms(self._origin) + audio_ms)
+                self._began(item, self._tape.input_ms(audio_ms))
             case ServiceSpeechStopped(item_id=item, audio_ms=audio_ms):
-                self._ended_at(item, self._resend.ms(self._origin) + audio_ms)
+                self._ended_at(item, self._tape.input_ms(audio_ms))
             case Committed(item_id=item):
                 self._committed(item)
             case TranscriptionFailed(item_id=item, message=message):
@@ -379,7 +354,7 @@ class ServerTurns(TurnTaking):
         if u is None:
             u = self._unannounced(item)
         if u.stage is Stage.OPEN:
-            end_ms = self._resend.ms(self._sent)
+            end_ms = self._tape.sent_ms
             self._close(u, end_ms, end_ms)
         if u.stage is Stage.CLOSED:
             u.stage = Stage.COMMITTED
