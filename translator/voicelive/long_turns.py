@@ -103,7 +103,7 @@ class LongTurns:
         """The speech after a cut, until the service gives it an item id."""
         self.refused: set[str] = set()
         """Utterances whose cut the service refused: not tried again."""
-        self.talk_ms = 0
+        self._talk_ms = 0
         """Talk without a real pause, by the client's detector, where the input is being sent."""
         self._pause_ms = 0
         self._heard_at_ms = 0  # where the detector's latest word before the send point was said
@@ -123,12 +123,12 @@ class LongTurns:
     def sending(self, sent_ms: int) -> None:
         """The input is sent up to ``sent_ms``: read the detector there."""
         said = self.track.at(sent_ms)
-        self._heard_at_ms, self._pause_ms, self.talk_ms = said if said is not None else (0, 0, 0)
+        self._heard_at_ms, self._pause_ms, self._talk_ms = said if said is not None else (0, 0, 0)
 
     @property
     def talk_start_ms(self) -> int | None:
         """Where the talk at the send point began (None: in a real pause)."""
-        return self._heard_at_ms - self.talk_ms if self.talk_ms > 0 else None
+        return self._heard_at_ms - self._talk_ms if self._talk_ms > 0 else None
 
     # -- holding the input ------------------------------------------------------------------
 
@@ -165,7 +165,7 @@ class LongTurns:
             return False
         speech_ms = sent_ms - start_ms
         if turn is None:  # talk the service has not announced as a turn: cut only at the bound
-            if self.talk_ms > 0 and self.held_long(now_s):
+            if self._talk_ms > 0 and self.held_long(now_s):
                 self._log.info("long_talk_cut", speech_ms=speech_ms, announced=False)
                 return True
             return False
