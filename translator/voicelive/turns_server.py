@@ -6,12 +6,8 @@ The session configuration switches ``create_response`` and ``interrupt_response`
 off (``wire/configure.py``): nothing is ever cancelled, and the client creates
 every response itself, one at a time and in utterance order.
 
-Each response carries its own context. Turns keep being committed while a response
-runs, so by the time the next response starts, the conversation can end with
-several untranslated user messages, and a model answers the newest. Every
-``response.create`` therefore gives ``input_items``: the last two exchanges as text,
-then the utterance's transcript. The conversation itself is not needed, and each
-utterance's items are deleted once it is done.
+Each response carries its own context (``context.py``): the last exchanges as text,
+then the utterance. Each utterance's items are deleted once it is done.
 
 Times: ``audio_start_ms``/``audio_end_ms`` count from the first byte appended on the
 connection, and the tape (``tape.py``) maps them onto the input timeline. The start includes the
@@ -41,7 +37,6 @@ from __future__ import annotations
 
 import enum
 import time
-from collections import deque
 from collections.abc import Callable
 
 from translator.events import Notice, SpeechStarted, TranslatorEvent, UtteranceSkipped
@@ -49,6 +44,7 @@ from translator.listen.arbiter import Arbiter
 from translator.listen.clock import InputClock
 from translator.listen.segmenter import Segment, Unsegmented
 from translator.profile.model import Direction, TurnDetection
+from translator.voicelive.context import Exchanges
 from translator.voicelive.long_turns import LongTurns
 from translator.voicelive.tape import Tape
 from translator.voicelive.turns import TurnTaking
@@ -73,8 +69,6 @@ _TAIL_MS = 300
 """Silence after the end of input, on top of ``silence_duration_ms``."""
 _LIVE_MARGIN_S = 0.25
 """How far ahead of live input the send bound stays, however slow the round trip."""
-_HISTORY = 2
-"""Exchanges given to each response as context."""
 
 
 class _Flush(enum.Enum):
@@ -104,7 +98,7 @@ class ServerTurns(TurnTaking):
         """Every turn before this input time is known."""
         self._flush = _Flush.NONE
         self._clock = InputClock()
-        self._history: deque[tuple[str, str]] = deque(maxlen=_HISTORY)
+        self._exchanges = Exchanges()
         self._hidden: set[str] = set()  # utterances nobody was told had started
 
     # -- the input side -----------------------------------------------------------------
@@ -215,13 +209,11 @@ class ServerTurns(TurnTaking):
             self._flush = _Flush.SENT
         due = self._response_due(now_s)
         if due is not None:
-            items = []
-            for said, done in self._history:
-                items += [wire.user_text(said), wire.assistant_text(done)]
-            items.append(wire.user_text(due.transcript) if due.transcript else self._audio_of(due))
+            latest = wire.user_text(due.transcript) if due.transcript else self._audio_of(due)
             out.append(
                 wire.create_response(
-                    wire.EventId(wire.Purpose.RESPONSE, due.response_attempts, due.id), items
+                    wire.EventId(wire.Purpose.RESPONSE, due.response_attempts, due.id),
+                    self._exchanges.items(latest),
                 )
             )
             self._tape.asked(now_s)  # its answer says the audio before it was heard
@@ -409,10 +401,7 @@ class ServerTurns(TurnTaking):
         return (u.start_ms, u.end_ms if u.end_ms is not None else u.start_ms)
 
     def _retire(self, u: Utterance) -> None:
-        said = (u.transcript or "").strip()
-        done = u.translation
-        if said and done:
-            self._history.append((said, done))
+        self._exchanges.record(u.transcript, u.translation)
         self._drop_items(u)
         self._hidden.discard(u.id)
 
