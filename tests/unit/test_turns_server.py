@@ -16,7 +16,8 @@ import numpy as np
 from translator.events import SourceFinal, SpeechStarted, TranslationFinal, TranslatorEvent, UtteranceSkipped
 from translator.listen.arbiter import Arbiter
 from translator.listen.segmenter import Unsegmented
-from translator.profile.model import Direction, TurnDetection
+from translator.profile.model import Direction
+from translator.profile.turns import TurnDetection
 from translator.voicelive.turns_server import ServerTurns
 from translator.voicelive.wire.inbound import (
     Committed,

@@ -16,19 +16,18 @@ Shapes that the profile supports, all with one ``directions`` list:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from translator.errors import ProfileError
+from translator.profile.base import Language, StrictModel, language_tag
 from translator.profile.errors import FieldProblem, describe
 from translator.profile.locales import check_locale
+from translator.profile.turns import TurnDetection
 from translator.profile.yamlpos import YamlRefused, format_path, line_of, load_with_lines
-
-BCP47 = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?")  # whole string: fullmatch
 
 _MAX_DIRECTIONS = 500
 
@@ -48,20 +47,7 @@ DEFAULT_AZURE_VOICES = {
 _FORBIDDEN_SECRETS = {"key", "api_key", "api-key", "apikey", "token", "password", "secret"}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _language(value: str) -> str:
-    if not isinstance(value, str) or not BCP47.fullmatch(value):
-        raise ValueError(f"{value!r} is not a BCP-47 language tag such as en-US, es-ES or zh-CN")
-    return value
-
-
-Language = Annotated[str, Field(description="A BCP-47 language tag, e.g. en-US, es-ES, zh-CN")]
-
-
-class Service(_Model):
+class Service(StrictModel):
     """Where and how to reach Voice Live. The key never lives here: see AZURE_COGNITIVE_SERVICES_KEY."""
 
     endpoint: str | None = Field(
@@ -73,87 +59,13 @@ class Service(_Model):
     connect_timeout_s: float = Field(15.0, gt=0, le=120)
 
 
-class EndOfUtterance(_Model):
-    """Semantic end-of-utterance detection on top of the service's turn detection."""
-
-    model: Literal[
-        "semantic_detection_v1", "semantic_detection_v1_en", "semantic_detection_v1_multilingual"
-    ] = "semantic_detection_v1"
-    threshold_level: Literal["low", "medium", "high", "default"] = "default"
-    timeout_ms: int = Field(1000, ge=0, le=10000)
-
-
-class TurnDetection(_Model):
-    """How speech is cut into utterances.
-
-    ``client`` (the default) segments on this machine and commits each utterance
-    (manual turns on the wire): see ``segmenter.py``. ``server_vad`` and the
-    ``azure_semantic_vad`` variants let Voice Live detect the turns; the client still
-    creates every response itself, one at a time and in order (``turns_server.py``).
-    """
-
-    type: Literal[
-        "client",
-        "server_vad",
-        "azure_semantic_vad",
-        "azure_semantic_vad_en",
-        "azure_semantic_vad_multilingual",
-    ] = "client"
-    threshold: float = Field(
-        0.5, ge=0.0, le=1.0, description="speech sensitivity; higher needs louder speech"
-    )
-    prefix_padding_ms: int = Field(300, ge=0, le=2000)
-    silence_duration_ms: int = Field(500, ge=100, le=5000)
-    speech_duration_ms: int = Field(120, ge=0, le=2000)
-    max_segment_ms: int | None = Field(
-        4000,
-        ge=1500,
-        le=60000,
-        description="end an utterance whose speech runs on past this, at the best pause (null: never)",
-    )
-    detector: Literal["silero", "webrtc", "energy"] = Field(
-        "silero",
-        description="the client's speech detector: cuts client turns, finds pauses in long service turns",
-    )
-    remove_filler_words: bool = Field(False, description="azure_semantic_vad variants only")
-    languages: tuple[Language, ...] = Field((), description="azure_semantic_vad variants only")
-    end_of_utterance: EndOfUtterance | None = Field(
-        None, description="server types only: semantic end-of-utterance detection"
-    )
-
-    @field_validator("languages")
-    @classmethod
-    def _tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_locale(_language(tag)) for tag in value)
-
-    @property
-    def by_service(self) -> bool:
-        return self.type != "client"
-
-    @model_validator(mode="after")
-    def _fits_type(self) -> TurnDetection:
-        if self.type in ("client", "server_vad"):
-            semantic = [k for k in ("remove_filler_words", "languages") if k in self.model_fields_set]
-            if semantic:
-                raise FieldProblem(
-                    ("turn_detection", semantic[0]),
-                    f"applies to the azure_semantic_vad types only, not '{self.type}'",
-                )
-        if self.type == "client" and self.end_of_utterance is not None:
-            raise FieldProblem(
-                ("turn_detection", "end_of_utterance"),
-                "needs the service's turn detection (type server_vad or azure_semantic_vad*)",
-            )
-        return self
-
-
-class Transcription(_Model):
+class Transcription(StrictModel):
     model: str = Field("azure-speech", min_length=1)
     phrase_list: tuple[str, ...] = ()
     custom_speech: dict[str, str] | None = None
 
 
-class GlossaryEntry(_Model):
+class GlossaryEntry(StrictModel):
     """A term translated a fixed way (``translation`` / per-target ``translations``) or kept as it is."""
 
     term: str = Field(min_length=1)
@@ -161,12 +73,12 @@ class GlossaryEntry(_Model):
     translations: dict[str, str] = Field(default_factory=dict)
 
 
-class AudioProcessing(_Model):
+class AudioProcessing(StrictModel):
     noise_suppression: bool = True
     echo_cancellation: bool = False
 
 
-class AzureVoice(_Model):
+class AzureVoice(StrictModel):
     type: Literal["azure-standard", "azure-custom", "azure-personal"]
     name: str = Field(min_length=1)
     endpoint_id: str | None = None
@@ -187,7 +99,7 @@ class AzureVoice(_Model):
         return self
 
 
-class Playback(_Model):
+class Playback(StrictModel):
     """How translated speech is played, and the optional monitor of the original input."""
 
     prebuffer_ms: int = Field(100, ge=0, le=2000, description="jitter buffer filled before playing starts")
@@ -196,7 +108,7 @@ class Playback(_Model):
     duck_db: float = Field(12.0, ge=0, le=60, description="how much the monitor is lowered under translation")
 
 
-class Subtitles(_Model):
+class Subtitles(StrictModel):
     bilingual: Literal["off", "source-first", "translation-first"] = "off"
     track: Literal["translation", "source", "both"] = "translation"
     max_chars: int | None = Field(None, ge=10, le=120)
@@ -216,7 +128,7 @@ class Subtitles(_Model):
         return value
 
 
-class Serve(_Model):
+class Serve(StrictModel):
     """The audience server (``--serve``): listener page, overlay, caption events."""
 
     listen: str | None = Field(None, description="[HOST:]PORT to serve on (loopback unless a host is given)")
@@ -225,7 +137,7 @@ class Serve(_Model):
     tls: str | None = Field(None, description="auto (self-signed) or CERT.pem:KEY.pem: serve HTTPS")
 
 
-class Direction(_Model):
+class Direction(StrictModel):
     source: Language
     target: Language
     voice: str | AzureVoice | None = Field(None, description="an OpenAI voice name or an Azure voice object")
@@ -236,7 +148,7 @@ class Direction(_Model):
     )
     audio_out: str | None = Field(None, description="WAV file for this direction's translated speech")
 
-    _source = field_validator("source", "target")(_language)
+    _source = field_validator("source", "target")(language_tag)
     _supported = field_validator("source", "target")(check_locale)
 
     @field_validator("subtitles", "audio_out")
@@ -274,7 +186,7 @@ class Direction(_Model):
         return AzureVoice(type="azure-standard", name=name) if name else "alloy"
 
 
-class Profile(_Model):
+class Profile(StrictModel):
     """A language-pair profile (``configs/*.yaml``)."""
 
     name: str = ""

@@ -43,7 +43,8 @@ from translator.events import Notice, SpeechStarted, TranslatorEvent, UtteranceS
 from translator.listen.arbiter import Arbiter
 from translator.listen.clock import InputClock
 from translator.listen.segmenter import Segment, Unsegmented
-from translator.profile.model import Direction, TurnDetection
+from translator.profile.model import Direction
+from translator.profile.turns import TurnDetection
 from translator.voicelive.context import Exchanges
 from translator.voicelive.long_turns import LongTurns
 from translator.voicelive.tape import Tape

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from translator.profile.instructions import interpreter_instructions
-from translator.profile.model import AzureVoice, Direction, Profile, TurnDetection
+from translator.profile.model import AzureVoice, Direction, Profile
+from translator.profile.turns import TurnDetection
 from translator.voicelive.wire import INPUT_RATE_HZ
 
 
