@@ -339,6 +339,11 @@ class Session:
                 self._wake.set()
 
     async def _watchdog(self) -> None:
+        # The stall timer starts at the last event or when the wait began, whichever is later:
+        # nothing comes while nobody speaks (or one long utterance streams in), and counting
+        # from the last event made the first commit after 20 quiet seconds a "stall" (a
+        # reconnect per utterance after every long pause; tests/e2e/test_faults.py).
+        idle_at = time.monotonic()  # the last check that found nothing awaited
         while True:
             await asyncio.sleep(min(0.25, self._t.stall_s / 4))
             now = time.monotonic()
@@ -346,7 +351,9 @@ class Session:
                 self._wake.set()
             if self.turns.tick(now):
                 self._wake.set()
-            if self.turns.waiting_for_service() and now - self._last_event > self._t.stall_s:
+            if not self.turns.waiting_for_service():
+                idle_at = now
+            elif now - max(self._last_event, idle_at) > self._t.stall_s:
                 raise _Dropped(f"the service stalled: no event for {self._t.stall_s:.0f} s")
 
     # -- sending ----------------------------------------------------------------------------
