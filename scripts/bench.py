@@ -4,6 +4,7 @@ Usage::
 
     python scripts/bench.py                      # all, one JSON object (about 3-4 minutes)
     python scripts/bench.py --only latency       # latency and ear-voice span (one 42 s run)
+    python scripts/bench.py --only latency --early-cut-ms 2500   # the same with early cuts
     python scripts/bench.py --only capacity --sessions 100 150 200 --seconds 20
     python scripts/bench.py --only fast          # fast file mode and memory (one accelerated run)
     python scripts/bench.py --only startup
@@ -76,11 +77,17 @@ SPREAD_S = 4.0
 # -- latency and ear-voice span --------------------------------------------------------------
 
 
-async def bench_latency() -> dict[str, Any]:
+async def bench_latency(early_cut_ms: int | None = None) -> dict[str, Any]:
     wav, scenario_path, _ = continuous_recording(CACHE)
     async with EmulatorProcess(scenario=scenario_path, pacing=4.0, cpu=1, timestamps=True) as emu:
         results = await run_directions(
-            emu.url, wav, max_segments=[4000, None], stagger_s=1.0, record=True, wav_dir=CACHE
+            emu.url,
+            wav,
+            max_segments=[4000, None],
+            stagger_s=1.0,
+            record=True,
+            wav_dir=CACHE,
+            early_cut_ms=early_cut_ms,
         )
         sent = (await emu.dump())["audio_delta_sent_s"]
     out: dict[str, Any] = {}
@@ -89,6 +96,8 @@ async def bench_latency() -> dict[str, Any]:
         handed = r.audio_handed_s
         n = min(len(deltas), len(handed))
         name = "max_segment_4000" if r.max_segment_ms else "max_segment_off"
+        if r.max_segment_ms and early_cut_ms is not None:
+            name += f"_early_cut_{early_cut_ms}"
         out[name] = {
             "delta_to_sink_ms": pct([(handed[k] - deltas[k]) * 1000 for k in range(n)]),
             "audio_deltas": {"sent": len(deltas), "handed_to_sink": len(handed)},
@@ -315,7 +324,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     for name in wanted:
         t0 = time.monotonic()
         if name == "latency":
-            result["latency"] = await bench_latency()
+            result["latency"] = await bench_latency(args.early_cut_ms)
         elif name == "capacity":
             result["capacity"] = await bench_capacity(args.sessions, args.seconds)
         elif name == "fast":
@@ -339,6 +348,9 @@ def main() -> int:
         "--sessions", type=int, nargs="+", default=[100, 150], help="capacity: directions per trial"
     )
     parser.add_argument("--seconds", type=float, default=20.0, help="capacity: audio per direction")
+    parser.add_argument(
+        "--early-cut-ms", type=int, default=None, help="latency: turn_detection.early_cut_ms (default off)"
+    )
     parser.add_argument("--minutes", type=int, default=60, help="fast: minutes of looped audio")
     args = parser.parse_args()
     quiet_logs()

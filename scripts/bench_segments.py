@@ -65,18 +65,18 @@ def word_spans(rec: rs.Recording) -> list[tuple[int, int]]:
 
 def segment(pcm: np.ndarray, params: VadParams) -> tuple[list[dict[str, Any]], float]:
     seg = Segmenter(params, rs.RATE_HZ)
-    events: list[Any] = []
+    events: list[tuple[Any, int]] = []  # (event, input position when it came)
     t0 = time.process_time()
     for i in range(0, len(pcm), 480):  # 20 ms chunks, as the pipeline gets them
-        events += seg.push(pcm[i : i + 480].tobytes())
-    events += seg.finish()
+        events += [(e, seg.position_ms) for e in seg.push(pcm[i : i + 480].tobytes())]
+    events += [(e, seg.position_ms) for e in seg.finish()]
     cpu = time.process_time() - t0
     utts: dict[str, dict[str, Any]] = {}
-    for e in events:
+    for e, at_ms in events:
         if isinstance(e, SegmentOpen):
             utts[e.utterance] = {"start": e.start_ms, "audio_start": e.audio_start_ms}
         elif isinstance(e, SegmentClose):
-            utts[e.utterance].update(end=e.end_ms, audio_end=e.audio_end_ms, cut=e.cut)
+            utts[e.utterance].update(end=e.end_ms, audio_end=e.audio_end_ms, cut=e.cut, decided=at_ms)
     return list(utts.values()), cpu
 
 
@@ -112,6 +112,7 @@ def score(rec: rs.Recording, utts: list[dict[str, Any]], words: list[tuple[int, 
         "longest_utterance_ms": max((u["audio_end"] - u["audio_start"] for u in utts), default=0),
         "longest_speech_ms": max((u["end"] - u["start"] for u in utts), default=0),
         "silent_utterances": silent,
+        "decided_after_speech_ms_p50": float(np.median([u["decided"] - u["start"] for u in utts] or [0])),
     }
 
 
@@ -119,6 +120,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--detectors", default="silero,energy,webrtc")
+    ap.add_argument("--early-cut-ms", type=int, default=None, help="VadParams.early_cut_ms (default: off)")
     args = ap.parse_args()
     if (why := rs.missing()) is not None:
         sys.exit(f"bench_segments: {why}")
@@ -132,7 +134,7 @@ def main() -> None:
     audio_h = len(clean.pcm) / rs.RATE_HZ / 3600
     results: list[dict[str, Any]] = []
     for detector in detectors:
-        params = VadParams(detector=detector)
+        params = VadParams(detector=detector, early_cut_ms=args.early_cut_ms)
         for noise in noises:
             for snr in snrs:
                 for gain in gains:
@@ -147,7 +149,15 @@ def main() -> None:
     for detector in detectors:
         rows = [r for r in results if r["detector"] == detector]
         at15 = [r for r in rows if r["snr_db"] == 15]
+        cuts15 = sum(r["length_cuts"] for r in at15)
+        inside15 = sum(r["length_cuts"] * r["cuts_inside_word_pct"] / 100 for r in at15)
+        split15 = sum(r["short_clips_split"] for r in at15), sum(r["short_clips"] for r in at15)
         summary[detector] = {
+            "cuts_inside_word_pct_at_15db_pooled": round(100 * inside15 / max(1, cuts15), 1),
+            "short_clips_split_at_15db": f"{split15[0]}/{split15[1]}",
+            "decided_after_speech_ms_p50_at_15db": float(
+                np.median([r["decided_after_speech_ms_p50"] for r in at15])
+            ),
             "worst_speech_lost_pct_at_15db": max(r["speech_lost_pct"] for r in at15),
             "worst_cuts_inside_word_pct_at_15db": max(r["cuts_inside_word_pct"] for r in at15),
             "worst_pause_closes_inside_word_pct_at_15db": max(
@@ -164,6 +174,7 @@ def main() -> None:
                 "recording_s": round(len(clean.pcm) / rs.RATE_HZ, 1),
                 "words_aligned": len(words),
                 "max_segment_ms": VadParams().max_segment_ms,
+                "early_cut_ms": args.early_cut_ms,
                 "summary": summary,
                 "runs": results,
             },

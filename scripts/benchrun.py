@@ -107,8 +107,10 @@ async def run_directions(
     seconds: float | None = None,
     record: bool = False,
     wav_dir: Path | None = None,
+    early_cut_ms: int | None = None,
 ) -> list[DirectionResult]:
-    """One real-time direction per ``max_segments`` entry, each with its own input and connection."""
+    """One real-time direction per ``max_segments`` entry, each with its own input and connection
+    (``early_cut_ms`` applies to those with a limit)."""
     import tempfile
 
     from translator.audio import WavSink
@@ -158,7 +160,12 @@ async def run_directions(
         source = PacedSource(pcm)
         session = session_cls(direction, profile, target, emit, Arbiter())
         vad = VadParams(
-            td.threshold, td.prefix_padding_ms, td.silence_duration_ms, td.speech_duration_ms, max_ms
+            td.threshold,
+            td.prefix_padding_ms,
+            td.silence_duration_ms,
+            td.speech_duration_ms,
+            max_ms,
+            early_cut_ms=early_cut_ms if max_ms else None,
         )
         pipeline = InputPipeline(source, [session], vad, emit, fast=False)
         segmenter = seg_cls(vad, RATE_HZ)

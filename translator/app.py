@@ -234,6 +234,7 @@ class Run:
             td.speech_duration_ms,
             td.max_segment_ms,
             td.detector,
+            early_cut_ms=td.early_cut_ms,
         )
         by_input = self._inputs()
         sessions: list[Session] = []

@@ -34,6 +34,16 @@ EXPECTED = {
         "turn_detection.remove_filler_words",
         "applies to the azure_semantic_vad types only",
     ),
+    "early-cut-server-vad.yaml": (
+        "5",
+        "turn_detection.early_cut_ms",
+        "applies to client turns only, not 'server_vad'",
+    ),
+    "early-cut-past-limit.yaml": (
+        "5",
+        "turn_detection.early_cut_ms",
+        "must be less than max_segment_ms (3000)",
+    ),
     "duplicate-direction.yaml": ("3", "directions[1]", "direction en-US>es-ES is listed twice"),
     "list-at-top.yaml": ("1", "", "a profile is a YAML mapping"),
     "azure-voice-no-name.yaml": ("4", "directions[0].voice.name", "required field is missing"),

@@ -113,3 +113,39 @@ def test_threshold_is_honoured() -> None:
     assert _utterances(_segment(quiet_room, VadParams(threshold=0.3)))
     louder_floor = (np.random.default_rng(2).normal(0, 0.01, quiet_room.size) * 32767).astype(np.int16)
     assert not _utterances(_segment(quiet_room + louder_floor, VadParams(threshold=1.0)))
+
+
+def _decisions(pcm: np.ndarray, params: VadParams) -> list[tuple[SegmentClose, int]]:
+    """Each close with the utterance's first speech and the input position it came at."""
+    seg = Segmenter(params, 24_000)
+    starts: dict[str, int] = {}
+    out: list[tuple[SegmentClose, int]] = []
+    for i in range(0, len(pcm), 480):
+        for e in seg.push(pcm[i : i + 480].tobytes()):
+            if isinstance(e, SegmentOpen):
+                starts[e.utterance] = e.start_ms
+            elif isinstance(e, SegmentClose):
+                out.append((e, seg.position_ms - starts[e.utterance]))
+    return out
+
+
+def test_an_early_cut_is_decided_before_the_limit_at_a_gap(sample: tuple[np.ndarray, dict]) -> None:
+    pcm, scenario = sample
+    late = [(c, after) for c, after in _decisions(pcm, VadParams()) if c.cut]
+    early_params = VadParams(early_cut_ms=2000)
+    early = [(c, after) for c, after in _decisions(pcm, early_params) if c.cut]
+    # at the limit, a cut is decided once the speech has run max_segment_ms; early, as soon as
+    # a gap has ended after early_cut_ms
+    assert late and all(after >= 4000 for _, after in late)
+    assert len(early) > len(late)
+    assert any(after < 3000 for _, after in early)
+    words = [w for utt in scenario["utterances"] for w in utt["words"]]
+    for c, _ in early:
+        inside = [w for w in words if w[1] < c.end_ms < w[2]]
+        assert all(min(c.end_ms - w[1], w[2] - c.end_ms) < 60 for w in inside), inside
+    # no audio lost or doubled: the pieces of a cut run still join up exactly
+    utts = _utterances(_segment(pcm, VadParams(early_cut_ms=2000, prefix_padding_ms=0)))
+    run = utts[: next(i for i, u in enumerate(utts) if not u["cut"]) + 1]
+    joined = np.frombuffer(b"".join(u["audio"] for u in run), dtype=np.int16)
+    start = run[0]["start"] * 24
+    assert np.array_equal(joined, pcm[start : start + joined.size])

@@ -132,6 +132,12 @@ class VadParams:
     inside a word; what it bought was lag (the median utterance decided 3.1 s after its
     first speech instead of 4.0 s)."""
 
+    early_cut_ms: int | None = None
+    """Lower lag for split sentences (only with a limit): once the speech reaches this, the
+    utterance is cut at the longest completed dip of its held-back audio as soon as there is
+    one, instead of at ``max_segment_ms``. Off by default: it cuts sentences shorter than
+    the limit (``docs/vad.md``, "Early cuts")."""
+
     @property
     def off_threshold(self) -> float:
         """Speech goes on down to this probability (hysteresis)."""
@@ -242,6 +248,9 @@ class Segmenter:
                 self._limit_at = index
             if self._cut(frame.speech, out):
                 return
+        elif p.max_segment_ms is not None and p.early_cut_ms is not None and speech_ms >= p.early_cut_ms:
+            if frame.speech and self._cut(True, out, early=True):
+                return
         self._release(out)
 
     def _start(self, index: int, out: list[Segment]) -> None:
@@ -297,12 +306,13 @@ class Segmenter:
         for f in rest:
             self._run = self._run + 1 if f.speech else 0
 
-    def _cut(self, speaking: bool, out: list[Segment]) -> bool:
+    def _cut(self, speaking: bool, out: list[Segment], early: bool = False) -> bool:
         """The speech has reached the limit: cut at the longest dip of the held-back audio,
         else keep listening for one for ``_WAIT_MS`` (without letting the audio pass the limit
         plus ``_OVERRUN_MS``), and only then cut at the least speech-like point, or, if the
         wait ends in a pause, at that pause. The speech goes on in a new utterance that starts
-        exactly at the cut. False: not yet.
+        exactly at the cut. False: not yet. ``early``: the speech has reached ``early_cut_ms``
+        only, so only a completed dip cuts (no wait, no fallback).
 
         Only while the gate says speech (a dip has ended when the speaker goes on): cut in a
         pause and the new utterance would inherit that pause and close on it at once, losing
@@ -315,8 +325,8 @@ class Segmenter:
             return False
         probs = [f.prob for f in frames[lo:]]
         limit, fm = self._p.max_segment_ms, self._fm
-        hard = (self._seen - self._audio_start) * fm >= limit + _OVERRUN_MS
-        last = hard or (self._seen - (self._limit_at or 0)) * fm >= _WAIT_MS
+        hard = not early and (self._seen - self._audio_start) * fm >= limit + _OVERRUN_MS
+        last = hard or (not early and (self._seen - (self._limit_at or 0)) * fm >= _WAIT_MS)
         if not (speaking or last):
             return False
         if not speaking:

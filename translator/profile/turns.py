@@ -49,6 +49,13 @@ class TurnDetection(StrictModel):
         le=60000,
         description="end an utterance whose speech runs on past this, at the best pause (null: never)",
     )
+    early_cut_ms: int | None = Field(
+        None,
+        ge=1500,
+        le=60000,
+        description="client only: from this much speech on, end an utterance at the first gap between "
+        "words instead of at max_segment_ms (lower lag; splits sentences)",
+    )
     detector: Literal["silero", "webrtc", "energy"] = Field(
         "silero",
         description="the client's speech detector: cuts client turns, finds pauses in long service turns",
@@ -76,6 +83,17 @@ class TurnDetection(StrictModel):
                 raise FieldProblem(
                     ("turn_detection", semantic[0]),
                     f"applies to the azure_semantic_vad types only, not '{self.type}'",
+                )
+        if self.early_cut_ms is not None:
+            if self.type != "client":
+                raise FieldProblem(
+                    ("turn_detection", "early_cut_ms"),
+                    f"applies to client turns only, not '{self.type}' (the service cuts its own turns)",
+                )
+            if self.max_segment_ms is None or self.early_cut_ms >= self.max_segment_ms:
+                raise FieldProblem(
+                    ("turn_detection", "early_cut_ms"),
+                    f"must be less than max_segment_ms ({self.max_segment_ms})",
                 )
         if self.type == "client" and self.end_of_utterance is not None:
             raise FieldProblem(
