@@ -122,6 +122,26 @@ def test_best_dip_prefers_the_longest_run_and_only_complete_ones() -> None:
     assert best_dip([1.0, 0.9, 1.0], 0.35) is None
 
 
+def test_best_dip_counts_the_part_of_a_dip_before_the_window() -> None:
+    probs = [0.1, 0.02, 1, 0.1, 0.05, 0.1, 1]
+    assert best_dip(probs, 0.35) == 3  # 2 frames, then 3: the later, one before its lowest
+    assert best_dip(probs, 0.35, lead=2) == 0  # the first began 2 frames earlier: 4 against 3
+    assert best_dip([1.0, *probs], 0.35, lead=2) == 4  # no run starts at the first frame
+
+
+def test_a_gap_that_began_before_the_held_back_window_counts_whole() -> None:
+    """The held-back window opens 1.5 s into the utterance, here 4 frames into a 10-frame gap
+    (the end of a first sentence). Counted from the window's edge, its 6 frames lost to an
+    8-frame pause later on, inside the next sentence ("At the sound of the tone, | the time
+    will be exactly..." was split so in 3 of the 9 runs at 15 dB SNR)."""
+    speech = [1.0] * 160
+    speech[42:52] = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.02, 0.1, 0.1, 0.1]  # the window opens at 46
+    speech[85:93] = [0.1, 0.1, 0.1, 0.02, 0.1, 0.1, 0.1, 0.1]
+    utts = _run(LEAD + speech + [0.0] * 30, PARAMS)
+    assert utts[0]["cut"] is True
+    assert utts[0]["audio_end"] == (len(LEAD) + 47) * 32  # a frame before the gap's lowest
+
+
 def test_least_speech_like_takes_the_quieter_side_of_the_deepest_minimum() -> None:
     probs = [1.0, 0.9, 1.0, 1.0, 0.6, 1.0, 1.0]
     levels = [-20.0, -20, -20, -20, -20, -40, -20]  # the frame after the minimum is the quiet one

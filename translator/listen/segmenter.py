@@ -23,12 +23,13 @@ drifts up under it. The cut policy, in order:
 1. **A real pause** (``silence_duration_ms`` without speech) closes the utterance.
 2. **The hard limit**: when the speech itself (not the padding) reaches
    ``max_segment_ms``, the utterance is cut in the held-back audio (from ``min_cut_ms`` of
-   speech on) at the longest dip of the probability below the off threshold, one frame
-   before the dip's lowest point (Silero lags the audio by about a frame; see
-   ``cutpoint.py``). With no dip there yet, it keeps listening for one for ``_WAIT_MS``
-   (350 ms; its audio, padding included, never passes the limit by more than 1 s), and
-   only then cuts at the least speech-like point, or at a pause that has begun. The
-   speaker goes on in a new utterance that starts exactly at the cut (no overlap, no gap).
+   speech on) at the longest dip of the probability below the off threshold (a dip that
+   began before the held-back audio counts whole), one frame before the dip's lowest point
+   (Silero lags the audio by about a frame; see ``cutpoint.py``). With no dip there yet, it
+   keeps listening for one for ``_WAIT_MS`` (350 ms; its audio, padding included, never
+   passes the limit by more than 1 s), and only then cuts at the least speech-like point,
+   or at a pause that has begun. The speaker goes on in a new utterance that starts
+   exactly at the cut (no overlap, no gap).
    An utterance whose speech is shorter than the limit is never cut.
 
 A short pause (shorter than ``silence_duration_ms``) does not end an utterance by default:
@@ -185,6 +186,8 @@ class Segmenter:
         self._last_speech = 0  # index just past the last speech frame
         self._limit_at: int | None = None  # the frame at which the speech reached the limit
         self._levels: deque[float] = deque([0.0], maxlen=max(1, 2000 // fm))  # recent frame levels
+        # recent probabilities, back past the start of any held-back window
+        self._probs: deque[float] = deque(maxlen=((params.max_segment_ms or 0) + _OVERRUN_MS) // fm + 1)
 
     @property
     def position_ms(self) -> int:
@@ -216,6 +219,7 @@ class Segmenter:
         self._seen += 1
         frame = _Frame(pcm, prob, self._gate.step(prob), _level_db(pcm))
         self._levels.append(frame.level)
+        self._probs.append(prob)
         fm, p = self._fm, self._p
         if self._open is None:
             self._recent.append(frame)
@@ -338,7 +342,7 @@ class Segmenter:
                 return False
             self._close(self._seen - pause + min(pause, _FADE_MS // fm), cut=True, out=out)
             return True
-        at = best_dip(probs, self._p.off_threshold, complete=not last)
+        at = best_dip(probs, self._p.off_threshold, complete=not last, lead=self._low_before(first + lo))
         if at is None:
             if not last:
                 return False
@@ -357,6 +361,16 @@ class Segmenter:
         # utterance just past its first frame and drop the rest of that speech
         self._last_speech = max(self._last_speech, last_speech)
         return True
+
+    def _low_before(self, index: int) -> int:
+        """Frames below the off threshold in a row just before frame ``index`` (as far back as
+        remembered): the part of a dip that lies before the held-back window."""
+        off, n = self._p.off_threshold, 0
+        k = index - 1 - (self._seen - len(self._probs))
+        while 0 <= k and self._probs[k] < off:
+            n += 1
+            k -= 1
+        return n
 
 
 def _level_db(pcm: np.ndarray) -> float:
