@@ -76,7 +76,14 @@ class ServedRun:
         return f"http://127.0.0.1:{self.port}"
 
     def wait(self, timeout: float = 120) -> tuple[int, str, str]:
-        self.proc.wait(timeout=timeout)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(
+                f"the run did not end within {timeout:.0f} s:\n" + "".join(self.stderr_lines[-40:])
+            ) from None
         for reader in self._readers:
             reader.join(10)  # the pipes reach their end soon after the process exits
         return self.proc.returncode, "".join(self.stdout_parts), "".join(self.stderr_lines)

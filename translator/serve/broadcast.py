@@ -35,6 +35,7 @@ RATE_HZ = 48_000
 TICK_S = 0.1
 MAX_BACKLOG_S = 30.0
 RETRY_S = 2.0
+CLOSE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -211,8 +212,10 @@ class IcecastFeed:
         finally:
             ogg.close()
             writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            try:  # a server that stopped reading would hold a graceful close for ever
+                await asyncio.wait_for(writer.wait_closed(), CLOSE_S)
+            except Exception:  # noqa: BLE001 - timeout or a broken socket: drop it
+                writer.transport.abort()
 
 
 class Broadcaster:

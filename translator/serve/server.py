@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import threading
 import time
 from typing import Any
@@ -36,6 +35,9 @@ from translator.subtitles.options import SubtitleOptions
 log = structlog.get_logger(__name__)
 
 _START_TIMEOUT_S = 10.0
+_CLOSE_TIMEOUT_S = 30.0
+"""The whole close: at most 15 s of queued broadcast speech, then sockets, with room to spare.
+Past it the run ends anyway (a stuck peer never holds the run open)."""
 
 
 class AudienceServer:
@@ -114,8 +116,12 @@ class AudienceServer:
             return
         self._closed = True
         future = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
-        with contextlib.suppress(Exception):
-            await asyncio.wrap_future(future)
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(future), _CLOSE_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            log.warning("serve_close_timeout", seconds=_CLOSE_TIMEOUT_S)
+        except Exception:  # noqa: BLE001, S110 - a failing close must not fail the finished run
+            pass
         self._stop_loop()
         await asyncio.to_thread(self._thread.join, 5.0)
         if self.hub is not None:
