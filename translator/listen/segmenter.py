@@ -129,7 +129,7 @@ class VadParams:
     min_pause_ms: int | None = None
     """A short pause that ends an utterance holding ``min_cut_ms`` of speech (only with a
     limit). Off by default: at 150 ms (the old default) it split 27 of 108 real sentences
-    shorter than the limit at 15 dB SNR (5 without it) and ended 12 of its 174 utterances
+    shorter than the limit at 15 dB SNR (2 without it) and ended 12 of its 174 utterances
     inside a word; what it bought was lag (the median utterance decided 3.1 s after its
     first speech instead of 4.0 s)."""
 
