@@ -44,6 +44,7 @@ EXPECTED = {
         "turn_detection.early_cut_ms",
         "must be less than max_segment_ms (3000)",
     ),
+    "early-cut-no-limit.yaml": ("5", "turn_detection.early_cut_ms", "needs max_segment_ms, which is null"),
     "duplicate-direction.yaml": ("3", "directions[1]", "direction en-US>es-ES is listed twice"),
     "list-at-top.yaml": ("1", "", "a profile is a YAML mapping"),
     "azure-voice-no-name.yaml": ("4", "directions[0].voice.name", "required field is missing"),

@@ -90,7 +90,9 @@ class TurnDetection(StrictModel):
                     ("turn_detection", "early_cut_ms"),
                     f"applies to client turns only, not '{self.type}' (the service cuts its own turns)",
                 )
-            if self.max_segment_ms is None or self.early_cut_ms >= self.max_segment_ms:
+            if self.max_segment_ms is None:
+                raise FieldProblem(("turn_detection", "early_cut_ms"), "needs max_segment_ms, which is null")
+            if self.early_cut_ms >= self.max_segment_ms:
                 raise FieldProblem(
                     ("turn_detection", "early_cut_ms"),
                     f"must be less than max_segment_ms ({self.max_segment_ms})",
