@@ -58,10 +58,11 @@ def test_one_segment_per_spoken_utterance_within_half_a_second(sample: tuple[np.
         assert got["cut"] is False
 
 
-def test_chunk_size_does_not_change_the_result(sample: tuple[np.ndarray, dict]) -> None:
+@pytest.mark.parametrize("params", [VadParams(), VadParams(early_cut_ms=2000)], ids=["default", "early_cut"])
+def test_chunk_size_does_not_change_the_result(sample: tuple[np.ndarray, dict], params: VadParams) -> None:
     pcm, _ = sample
-    a = _segment(pcm, VadParams(), chunk=240)
-    b = _segment(pcm, VadParams(), chunk=1733)
+    a = _segment(pcm, params, chunk=240)
+    b = _segment(pcm, params, chunk=1733)
     assert a == b
 
 
