@@ -31,6 +31,8 @@ drifts up under it. The cut policy, in order:
    or at a pause that has begun. The speaker goes on in a new utterance that starts
    exactly at the cut (no overlap, no gap).
    An utterance whose speech is shorter than the limit is never cut.
+3. **Early cuts**, only if the profile asks (``early_cut_ms``): from that much speech on, the
+   longest completed dip cuts at once. Less lag, but sentences shorter than the limit split.
 
 A short pause (shorter than ``silence_duration_ms``) does not end an utterance by default:
 real speakers pause 150 to 500 ms inside sentences as often as between them, and closing
