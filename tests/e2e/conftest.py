@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,9 +28,7 @@ class Result:
     stderr: str
 
 
-def run_cli(
-    *args: str, timeout: float = 180, env: dict[str, str] | None = None, cwd: Path = ROOT
-) -> Result:
+def run_cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Result:
     full_env = {
         **os.environ,
         "AZURE_COGNITIVE_SERVICES_KEY": SECRET_KEY,
@@ -109,6 +108,31 @@ def sample_scenario() -> dict[str, Any]:
     import yaml
 
     return yaml.safe_load((SAMPLES / "en-es-sample.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def continuous(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, Any]]:
+    """The benchmarks' ~40 s of continuous synthetic speech: WAV, scenario file and dict."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from benchlib import continuous_recording
+
+    return continuous_recording(tmp_path_factory.mktemp("continuous"))
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.lower())
+
+
+def assert_every_word_once(lines: list[dict[str, Any]], scenario: dict[str, Any], target: str) -> list[Any]:
+    """The source and translation lines, in time order, say every word of the scenario once
+    and in order (however the speech was cut); returns the source lines."""
+    sources = sorted((x for x in lines if x["kind"] == "source"), key=lambda x: x["start_ms"])
+    translations = sorted((x for x in lines if x["kind"] == "translation"), key=lambda x: x["start_ms"])
+    spoken = [w for u in scenario["utterances"] for w in words(u["transcript"])]
+    assert [w for s in sources for w in words(s["text"])] == spoken, [s["text"] for s in sources]
+    said = [w for t in translations for w in words(t["text"])]
+    assert said == [w for u in scenario["utterances"] for w in words(u["translations"][target])]
+    return sources
 
 
 @pytest.fixture(scope="session")

@@ -7,18 +7,11 @@ script exactly once, in order, in both languages.
 
 from __future__ import annotations
 
-import re
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.e2e.conftest import ROOT, read_jsonl, run_cli_async
+from tests.e2e.conftest import assert_every_word_once, read_jsonl, run_cli_async
 from translator.emulator import Emulator, EmulatorOptions, load_scenario
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from benchlib import continuous_recording  # noqa: E402
 
 PROFILE = """name: early cuts
 input: {wav}
@@ -33,15 +26,6 @@ turn_detection:
 """
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.lower())
-
-
-@pytest.fixture(scope="module")
-def continuous(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, Any]]:
-    return continuous_recording(tmp_path_factory.mktemp("continuous"))
-
-
 async def _pieces(
     tmp_path: Path, name: str, continuous: tuple[Path, Path, dict[str, Any]], early: str
 ) -> list[Any]:
@@ -54,14 +38,7 @@ async def _pieces(
             "run", str(profile), "--endpoint", emulator.url, "--no-play", "--fast", "--subtitles", str(out)
         )
     assert result.code == 0, result.stderr[-3000:]
-    lines = read_jsonl(out)
-    sources = sorted((x for x in lines if x["kind"] == "source"), key=lambda x: x["start_ms"])
-    translations = sorted((x for x in lines if x["kind"] == "translation"), key=lambda x: x["start_ms"])
-    spoken = [w for u in scenario["utterances"] for w in _words(u["transcript"])]
-    assert [w for s in sources for w in _words(s["text"])] == spoken, [s["text"] for s in sources]
-    said = [w for t in translations for w in _words(t["text"])]
-    assert said == [w for u in scenario["utterances"] for w in _words(u["translations"]["es-ES"])]
-    return sources
+    return assert_every_word_once(read_jsonl(out), scenario, "es-ES")
 
 
 async def test_early_cuts_reach_the_segmenter_and_lose_no_word(

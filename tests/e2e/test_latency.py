@@ -16,31 +16,21 @@ margin is for the input pipeline's own jitter.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ROOT, read_jsonl, run_cli_async
+from tests.e2e.conftest import ROOT, assert_every_word_once, read_jsonl, run_cli_async
 from translator.emulator import Emulator, EmulatorOptions, load_scenario
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from benchlib import continuous_recording, profile_yaml  # noqa: E402
+from benchlib import profile_yaml  # noqa: E402
 
 pytestmark = pytest.mark.slow  # 40 s of speech in real time
 
 MAX_SEGMENT_MS = 4000
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.lower())
-
-
-@pytest.fixture(scope="module")
-def continuous(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, Any]]:
-    return continuous_recording(tmp_path_factory.mktemp("continuous"))
 
 
 async def test_continuous_speech_is_cut_within_bound_and_says_every_word_once(
@@ -82,11 +72,4 @@ async def test_continuous_speech_is_cut_within_bound_and_says_every_word_once(
     # continuous speech of 40 s must have been cut: one utterance would mean a 40 s lag
     assert direction["utterances"] >= 40_000 // MAX_SEGMENT_MS, spans
 
-    lines = read_jsonl(out)
-    sources = sorted((x for x in lines if x["kind"] == "source"), key=lambda x: x["start_ms"])
-    translations = sorted((x for x in lines if x["kind"] == "translation"), key=lambda x: x["start_ms"])
-    spoken = [w for u in scenario["utterances"] for w in _words(u["transcript"])]
-    heard = [w for s in sources for w in _words(s["text"])]
-    assert heard == spoken, [s["text"] for s in sources]
-    said = [w for t in translations for w in _words(t["text"])]
-    assert said == [w for u in scenario["utterances"] for w in _words(u["translations"]["es-ES"])]
+    assert_every_word_once(read_jsonl(out), scenario, "es-ES")
